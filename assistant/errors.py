@@ -16,6 +16,7 @@ RejectReason = Literal[
     "out_of_memory",
     "no_text",
     "bomb",
+    "unreadable",
 ]
 
 

@@ -1,0 +1,34 @@
+"""The one place that wires the parts from settings. No module-level singletons elsewhere."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from assistant.catalog import Catalog
+from assistant.chunking import Chunker
+from assistant.embed import Embedder
+from assistant.index import Index
+from assistant.morphs import Morphs
+from assistant.parsing import parse_file
+from assistant.settings import Settings
+from assistant.store import VectorStore
+
+
+def build_index(settings: Settings) -> Index:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    parse = partial(
+        parse_file,
+        timeout_s=settings.parse_timeout_s,
+        max_memory_mb=settings.parse_memory_mb,
+        max_bytes=settings.max_file_mb * 1024 * 1024,
+    )
+    return Index(
+        catalog=Catalog(settings.catalog_path),
+        store=VectorStore(settings.chroma_dir),
+        embedder=Embedder(settings.embed_threads),
+        morphs=Morphs(),
+        chunker=Chunker(settings.chunk_tokens, settings.chunk_overlap_tokens),
+        parse=parse,
+        candidate_k=settings.candidate_k,
+        rrf_k=settings.rrf_k,
+    )

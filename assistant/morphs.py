@@ -1,0 +1,52 @@
+"""Korean keyword terms for BM25: Kiwi morphemes, content words only. The only module importing kiwipiepy.
+
+In scope: nouns, verb/adjective stems, roots, foreign words and numbers, plus number+unit pairs
+("3" + "억" -> "3억") so that amounts and periods match as written. Out of scope: spelling correction and
+synonym expansion (dense retrieval covers paraphrase).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+
+from kiwipiepy import Kiwi
+
+_KEEP = {"NNG", "NNP", "NNB", "NR", "XR", "SL", "SH", "SN", "VV", "VA", "MAG", "W_SERIAL", "W_HASHTAG"}
+_UNITS = {"년", "월", "일", "개월", "억", "만", "천", "원", "억원", "만원", "%", "개", "명", "점", "시", "차", "회", "배"}
+# subtle: question words and light verbs dominate applicant questions ("얼마인가요", "어떻게 하나요") but
+# carry no topic; keeping them lets any chunk with "하다" outrank the right one.
+_STOP = {"얼마", "무엇", "어떻", "어떻게", "어디", "언제", "누구", "하", "되", "있", "이", "것", "수", "등", "및", "좀", "꼭"}
+
+
+class Morphs:
+    """A thread-safe Kiwi wrapper turning text into BM25 terms."""
+
+    def __init__(self) -> None:
+        self._kiwi = Kiwi(num_workers=-1)
+        self._lock = threading.Lock()
+
+    def terms(self, text: str) -> list[str]:
+        return self.terms_many([text])[0]
+
+    def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
+        with self._lock:
+            analysed = [list(self._kiwi.tokenize(t)) for t in texts]
+        return [_terms([(tok.form, tok.tag) for tok in toks]) for toks in analysed]
+
+
+def _terms(tokens: Iterable[tuple[str, str]]) -> list[str]:
+    out: list[str] = []
+    prev_number: str | None = None
+    for form, tag in tokens:
+        tag = tag.split("-")[0]  # "VV-R" / "VA-I" -> base tag
+        if prev_number is not None and form in _UNITS:
+            out.append(prev_number + form)
+        prev_number = form.replace(",", "") if tag == "SN" else None
+        if tag not in _KEEP:
+            continue
+        word = form.lower()
+        if word in _STOP:
+            continue
+        out.append(word)
+    return out

