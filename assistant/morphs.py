@@ -1,12 +1,13 @@
 """Korean keyword terms for BM25: Kiwi morphemes, content words only. The only module importing kiwipiepy.
 
-In scope: nouns, verb/adjective stems, roots, foreign words and numbers, plus number+unit pairs
-("3" + "억" -> "3억") so that amounts and periods match as written. Out of scope: spelling correction and
+In scope: nouns (plus the syllable bigrams of long Hangul nouns), verb/adjective stems, roots, foreign
+words and numbers, plus number+unit pairs ("3" + "억" -> "3억") so that amounts and periods match as written. Out of scope: spelling correction and
 synonym expansion (dense retrieval covers paraphrase).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Sequence
 
@@ -16,6 +17,7 @@ _KEEP = {"NNG", "NNP", "NNB", "NR", "XR", "SL", "SH", "SN", "VV", "VA", "MAG", "
 _UNITS = {"년", "월", "일", "개월", "억", "만", "천", "원", "억원", "만원", "%", "개", "명", "점", "시", "차", "회", "배"}
 # subtle: question words and light verbs dominate applicant questions ("얼마인가요", "어떻게 하나요") but
 # carry no topic; keeping them lets any chunk with "하다" outrank the right one.
+_HANGUL = re.compile(r"[가-힣]+")
 _STOP = {"얼마", "무엇", "어떻", "어떻게", "어디", "언제", "누구", "하", "되", "있", "이", "것", "수", "등", "및", "좀", "꼭"}
 
 
@@ -49,4 +51,8 @@ def _terms(tokens: Iterable[tuple[str, str]]) -> list[str]:
         if word in _STOP:
             continue
         out.append(word)
+        if tag in ("NNG", "NNP") and len(word) >= 3 and _HANGUL.fullmatch(word):
+            # subtle: Kiwi keeps dictionary compounds whole ("지원금", "사업비"), so a question saying
+            # "지원금" would never meet a notice saying "지원 ... 자금"; the bigrams bridge the two.
+            out.extend(word[i : i + 2] for i in range(len(word) - 1))
     return out

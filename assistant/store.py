@@ -18,8 +18,8 @@ from assistant.types import Chunk
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-import chromadb  # noqa: E402  (telemetry must be off before import)
-from chromadb.config import Settings as ChromaSettings  # noqa: E402
+import chromadb
+from chromadb.config import Settings as ChromaSettings
 
 _COLLECTION = "chunks"
 _BATCH = 1000
