@@ -89,9 +89,16 @@ def test_corrupt_cached_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Monk
     stale = cache / f".{model_files.MODEL_FILE}.dead.tmp"
     stale.write_bytes(b"left by a killed process")
 
+    # Two callers at once (flock excludes separate open() calls, threads included): one assembles, one waits.
+    results: list[Path] = []
     started = time.perf_counter()
-    assert model_files.resolve_model(None) == target
-    print(f"\n[model] assembly of 22 parts: {time.perf_counter() - started:.2f} s")
+    callers = [threading.Thread(target=lambda: results.append(model_files.resolve_model(None))) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(timeout=300)
+    print(f"\n[model] assembly of 22 parts (2 concurrent callers): {time.perf_counter() - started:.2f} s")
+    assert results == [target, target]
 
     assert target.stat().st_size == model_files.MODEL_SIZE
     assert not stale.exists()
