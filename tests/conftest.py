@@ -47,11 +47,10 @@ def morphs() -> object:
 @pytest.fixture
 def make_index(tmp_path: Path, embedder: object, morphs: object) -> Iterator[object]:
     """Build Index objects over a data dir in tmp_path, sharing the session's models."""
-    from assistant.parsing import parse_file
-
     from assistant.catalog import Catalog
     from assistant.chunking import Chunker
     from assistant.index import Index
+    from assistant.parsing import parse_file
     from assistant.store import VectorStore
 
     def make(data_dir: Path | None = None, catalog: Catalog | None = None) -> Index:
