@@ -87,17 +87,21 @@ def _doc_type(text: str) -> str:
     return "other"
 
 
+def _iso_date(text: str) -> str | None:
+    match = _DATE.search(text)
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
 def _normalize_version(value: str) -> str:
-    match = _DATE.search(value)
-    if match:
-        year, month, day = match.groups()
-        return f"{year}-{int(month):02d}-{int(day):02d}"
-    return value
+    return _iso_date(value) or value
 
 
 def _version(opening: str, path: Path) -> str:
-    date = _normalize_version(opening)
-    if date != opening:
+    date = _iso_date(opening)
+    if date is not None:
         return date
     match = _YEAR.search(path.stem) or _YEAR.search(opening)
     return match.group(1) if match else ""
