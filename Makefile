@@ -7,6 +7,13 @@ DATA ?= data
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# llama-cpp-python is built from source. A native build (-march=native) crashes with "Illegal instruction" on VMs
+# whose CPU reports AMX but does not allow it, so build for the instruction sets this CPU reports, AMX always off.
+HAS = $(shell grep -q -w $(1) /proc/cpuinfo 2>/dev/null && echo ON || echo OFF)
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=$(call HAS,avx) -DGGML_AVX2=$(call HAS,avx2) \
+	-DGGML_FMA=$(call HAS,fma) -DGGML_F16C=$(call HAS,f16c) -DGGML_AVX512=$(call HAS,avx512f) \
+	-DGGML_AVX512_VBMI=$(call HAS,avx512vbmi) -DGGML_AVX512_VNNI=$(call HAS,avx512_vnni) \
+	-DGGML_AVX512_BF16=$(call HAS,avx512_bf16) -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
 .PHONY: run test setup index lint corpus clean
 

@@ -35,3 +35,19 @@ class RejectedFile(AssistantError):
 
 class StoreError(AssistantError):
     """The index on disk cannot be opened or is inconsistent beyond repair."""
+
+
+class ModelMissing(AssistantError):
+    """No usable model file: the explicit path does not exist, or the default model's parts are absent/damaged."""
+
+
+class ContextTooLong(AssistantError):
+    """A prompt plus its answer budget would not fit in the model's context window."""
+
+    def __init__(self, prompt_tokens: int, max_tokens: int, n_ctx: int) -> None:
+        super().__init__(
+            f"프롬프트가 너무 깁니다: 프롬프트 {prompt_tokens}토큰 + 답변 {max_tokens}토큰 > 문맥 창 {n_ctx}토큰."
+        )
+        self.prompt_tokens = prompt_tokens
+        self.max_tokens = max_tokens
+        self.n_ctx = n_ctx
