@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from assistant.catalog import Catalog
 from assistant.chunking import Chunker
@@ -12,6 +13,22 @@ from assistant.morphs import Morphs
 from assistant.parsing import parse_file
 from assistant.settings import Settings
 from assistant.store import VectorStore
+
+if TYPE_CHECKING:
+    from assistant.answering import Assistant
+
+
+def build_assistant(settings: Settings, index: Index | None = None) -> Assistant:
+    """The answer pipeline over `index` (default: the one in settings.data_dir) with the model loaded once."""
+    from assistant.answering import Assistant, Options
+    from assistant.llm import LocalLLM
+    from assistant.model_files import resolve_model
+    from assistant.prompts import Prompts
+
+    prompts = Prompts.load(settings.prompts_dir)
+    llm = LocalLLM(resolve_model(settings.model), n_ctx=settings.n_ctx, n_threads=settings.llm_threads)
+    options = Options(evidence_tokens=settings.evidence_tokens, answer_tokens=settings.answer_tokens)
+    return Assistant(index or build_index(settings), llm, prompts, options)
 
 
 def build_index(settings: Settings) -> Index:

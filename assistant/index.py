@@ -9,7 +9,9 @@ restores it. Superseded versions stay stored but are left out of results.
 from __future__ import annotations
 
 import hashlib
+import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +60,7 @@ class Index:
         self.chunker, self.parse = chunker, parse
         self.candidate_k, self.rrf_k = candidate_k, rrf_k
         self._keyword: tuple[int, KeywordIndex] | None = None
+        self._idf: tuple[int, dict[str, float]] | None = None
         self.repaired = self._reconcile()
 
     def _reconcile(self) -> list[str]:
@@ -118,9 +121,14 @@ class Index:
     # ---- search ----------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
+        return self.search_scored(query, k, mode)[0]
+
+    def search_scored(self, query: str, k: int = 10, mode: Mode = "hybrid") -> tuple[list[Hit], dict[str, float]]:
+        """Ranked hits plus the dense cosine similarity of every dense candidate (by chunk id), which the
+        answer pipeline reads as a measure of how close the question is to anything in the documents."""
         sources = self.catalog.active_sources()
         if not query.strip() or not sources:
-            return []
+            return [], {}
         n = max(k, self.candidate_k)
         dense = self.store.query(self.embedder.query(query), n, sources) if mode != "bm25" else []
         keyword = self.keywords().query(self.morphs.terms(query), n, sources) if mode != "dense" else []
@@ -131,7 +139,19 @@ class Index:
         else:
             ranked = rrf([[i for i, _ in dense], [i for i, _ in keyword]], k=self.rrf_k)[:k]
         chunks = self.catalog.get_chunks([i for i, _ in ranked])
-        return [Hit(chunks[i], score, mode) for i, score in ranked if i in chunks]
+        return [Hit(chunks[i], score, mode) for i, score in ranked if i in chunks], dict(dense)
+
+    def term_weights(self) -> dict[str, float]:
+        """Inverse document frequency of every keyword term over the stored chunks (rare terms weigh more)."""
+        generation = self.catalog.generation
+        if self._idf is None or self._idf[0] != generation:
+            rows = self.catalog.chunks()
+            df: Counter[str] = Counter()
+            for _, terms in rows:
+                df.update(set(terms))
+            n = len(rows)
+            self._idf = (generation, {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()})
+        return self._idf[1]
 
     def keywords(self) -> KeywordIndex:
         generation = self.catalog.generation

@@ -20,6 +20,13 @@ _UNITS = {"년", "월", "일", "개월", "억", "만", "천", "원", "억원", "
 _HANGUL = re.compile(r"[가-힣]+")
 _STOP = {"얼마", "무엇", "어떻", "어떻게", "어디", "언제", "누구", "하", "되", "있", "이", "것", "수", "등", "및", "좀", "꼭"}
 
+_KEY = {"NNG", "NNP", "XR", "SL", "SH", "SN"}
+# Nouns of the asking, not of the topic: an answer need not contain them.
+_QUESTION_NOUNS = {
+    "이번", "저희", "우리", "정도", "경우", "관련", "문의", "질문", "답", "내용", "부분", "거", "뭐", "때", "쪽", "분",
+    "정확히", "혹시", "가능", "여부", "방법", "기준", "자세히", "조건", "건", "중", "안", "전", "후", "지금",
+}
+
 
 class Morphs:
     """A thread-safe Kiwi wrapper turning text into BM25 terms."""
@@ -30,6 +37,19 @@ class Morphs:
 
     def terms(self, text: str) -> list[str]:
         return self.terms_many([text])[0]
+
+    def key_terms(self, text: str) -> list[str]:
+        """The content nouns, foreign words and numbers of a question, without bigrams or question words:
+        what an answer's evidence has to mention."""
+        with self._lock:
+            tokens = list(self._kiwi.tokenize(text))
+        out: list[str] = []
+        for tok in tokens:
+            tag = tok.tag.split("-")[0]
+            word = tok.form.lower()
+            if tag in _KEY and word not in _STOP and word not in _QUESTION_NOUNS and word not in out:
+                out.append(word)
+        return out
 
     def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
         with self._lock:

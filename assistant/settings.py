@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     n_ctx: int = Field(default=4096, ge=512, le=32768, description="모델 문맥 창 크기(토큰).")
     llm_threads: int | None = Field(default=None, ge=1, description="모델 스레드 수. 비우면 사용 가능한 CPU 수.")
     evidence_tokens: int = Field(
-        default=150, ge=40, le=2000,
+        default=110, ge=40, le=2000,
         description="답변 프롬프트에 넣는 근거 문장의 최대 크기(모델 토큰). CPU에서는 프롬프트 토큰이 지연의 대부분입니다.",
     )
     answer_tokens: int = Field(default=160, ge=16, le=1024, description="모델이 생성하는 답변의 최대 토큰 수.")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from assistant import model_files
-from assistant.llm import LocalLLM
 from assistant.errors import ContextTooLong, ModelMissing
+from assistant.llm import LocalLLM
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 QUESTION = "대한민국의 수도는 어디인가요? 한 단어로 답하세요."

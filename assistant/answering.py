@@ -1,0 +1,248 @@
+"""The answer pipeline of DESIGN.md: scope check → follow-up rewrite → FAQ match → hybrid retrieval → evidence
+selection → streamed generation → verification → extractive fallback or refusal with the contact point.
+
+In scope: the order of those steps, their timings, and turning each outcome into one `Answer`. Out of scope:
+how each step works (scope.py, faq.py, evidence.py, verify.py, llm.py) and how an edge shows the result.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from assistant import faq, verify
+from assistant.answer import Answer, AnswerMode, Citation, Event, Final, Sources, Timings, Token
+from assistant.contacts import Contact, find_contact
+from assistant.evidence import Scored, Selection, Selector
+from assistant.index import Index
+from assistant.llm import LocalLLM, Message
+from assistant.prompts import Prompts, fill
+from assistant.scope import Scope
+from assistant.types import Chunk
+
+Turn = dict[str, str]  # {"role": "user" | "assistant", "content": ...}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FOLLOW_UP = re.compile(r"^(그럼|그러면|그건|그거|그것|그때|거기|이건|저건|그리고|또|그런데|근데)|[은는]요\??$|^.{0,12}$")
+
+
+@dataclass(frozen=True)
+class Options:
+    top_k: int = 6
+    evidence_tokens: int = 110
+    answer_tokens: int = 160
+    min_coverage: float = 0.3
+    max_question_chars: int = 500
+
+
+@dataclass(frozen=True)
+class _Corpus:
+    """What the pipeline reads off the whole index, rebuilt only when the index changes."""
+
+    generation: int
+    scope: Scope
+    contact: Contact
+    faq: list[faq.FaqPair]
+    titles: dict[str, str]  # source -> "title (version)"
+    program: str
+
+
+class Assistant:
+    def __init__(self, index: Index, llm: LocalLLM, prompts: Prompts, options: Options | None = None) -> None:
+        self.index, self.llm, self.prompts = index, llm, prompts
+        self.options = options or Options()
+        self.selector = Selector(index.morphs, index.term_weights)
+        self._corpus: _Corpus | None = None
+
+    def warm(self) -> None:
+        self.llm.warm(self.prompts.system)
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        for event in self.stream(question, history):
+            if isinstance(event, Final):
+                return event.answer
+        raise AssertionError("stream ended without a final answer")  # pragma: no cover
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Event]:
+        started = time.perf_counter()
+        timings = Timings()
+        retrieved: list[tuple[str, int | None]] = []
+
+        def finish(text: str, mode: AnswerMode, citations: list[Citation], **extra: str) -> Final:
+            now = _ms(started)
+            if not timings.first_token_ms:
+                timings.first_token_ms = now
+            timings.total_ms = now
+            refused = mode in ("refusal", "declined")
+            answer = Answer(question, text, refused, citations, timings, self.llm.model_name, mode, **extra)
+            answer.retrieved = list(retrieved)
+            return Final(answer)
+
+        corpus = self._current()
+        asked = " ".join(_CONTROL.sub(" ", question).split())
+        if not asked:
+            yield finish("질문을 입력해 주세요.", "declined", [], note="empty")
+            return
+        if len(asked) > self.options.max_question_chars:
+            text = f"질문이 너무 깁니다. {self.options.max_question_chars}자 이내로 핵심만 적어 주세요."
+            yield finish(text, "declined", [], note="too_long")
+            return
+        kind, detail = corpus.scope.check(asked)
+        if kind:
+            yield finish(self._decline_text(corpus, kind, detail), "declined", self._contact_citation(corpus), note=kind)
+            return
+
+        standalone = asked
+        if history and _FOLLOW_UP.search(asked):
+            standalone = self._rewrite(asked, history)
+            timings.rewrite_ms = _ms(started)
+        extra = {"standalone_question": standalone if standalone != asked else ""}
+
+        match = faq.best_match(standalone, corpus.faq, self.index.morphs.key_terms)
+        if match:
+            chunk = match.pair.chunk
+            citation = Citation(1, chunk.source, chunk.page, chunk.section, match.pair.answer)
+            timings.retrieve_ms = _ms(started)
+            text = f"{match.pair.answer} [1]"
+            yield finish(text, "faq", [citation], basis=corpus.titles.get(chunk.source, ""), **extra)
+            return
+
+        hits, _ = self.index.search_scored(standalone, k=self.options.top_k)
+        selection = self.selector.select(standalone, hits, self.options.evidence_tokens, self.llm.count_tokens)
+        timings.retrieve_ms = _ms(started)
+        retrieved.extend((h.chunk.source, h.chunk.page) for h in hits)
+        if not selection.units or selection.coverage < self.options.min_coverage:
+            refusal = self._refusal(corpus)
+            yield finish(refusal, "refusal", self._contact_citation(corpus), note="weak_evidence", **extra)
+            return
+        citations = [_citation(i, s) for i, s in enumerate(selection.units, start=1)]
+        yield Sources(citations)
+
+        evidence = [_evidence_text(s) for s in selection.units]
+        messages: list[Message] = [
+            {"role": "system", "content": self.prompts.system},
+            {"role": "user", "content": fill(self.prompts.answer, sources=_numbered(selection), question=standalone)},
+        ]
+        guard = verify.StreamGuard(evidence)
+        pieces: list[str] = []
+        max_tokens = min(self.options.answer_tokens, self.llm.budget(messages))
+        for piece in self.llm.stream_chat(messages, max_tokens=max(1, max_tokens)) if max_tokens > 0 else ():
+            pieces.append(piece)
+            safe = guard.feed(piece)
+            if safe:
+                if not timings.first_token_ms:
+                    timings.first_token_ms = _ms(started)
+                yield Token(safe)
+        tail = guard.flush()
+        if tail:
+            yield Token(tail)
+        stats = self.llm.last_stats
+        if stats is not None:
+            timings.prompt_tokens = stats.prompt_tokens - stats.cached_tokens
+            timings.generated_tokens = stats.generated_tokens
+        draft = "".join(pieces).strip()
+        basis = self._basis(corpus, selection)
+        common = {"draft": draft, "basis": basis, **extra}
+
+        if verify.says_no_evidence(draft):
+            final = finish(self._refusal(corpus), "refusal", self._contact_citation(corpus), note="model_no_evidence", **common)
+        else:
+            checked = verify.check(draft, evidence, self.prompts.system)
+            if checked.ok:
+                cited = [citations[n - 1] for n in checked.cited]
+                final = finish(checked.text, "generated", cited, **common)
+            else:
+                text, cited = _extractive(selection, citations)
+                final = finish(text, "extractive", cited, note=checked.reason, **common)
+        yield final
+
+    # ---- steps ---------------------------------------------------------------------------------
+
+    def _rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        recent = [t for t in history if t.get("role") in ("user", "assistant")][-4:]
+        lines = [f"{'질문' if t['role'] == 'user' else '답변'}: {' '.join(t['content'].split())[:200]}" for t in recent]
+        messages: list[Message] = [
+            {"role": "system", "content": self.prompts.system},
+            {"role": "user", "content": fill(self.prompts.rewrite, history="\n".join(lines), question=question)},
+        ]
+        try:
+            text = self.llm.complete_chat(messages, max_tokens=60)
+        except Exception:  # noqa: BLE001 - a failed rewrite must not lose the question; fall back below
+            text = ""
+        text = " ".join(text.replace("[새 질문]", "").split()).strip("\"' ")
+        last_user = next((t["content"] for t in reversed(recent) if t["role"] == "user"), "")
+        if not text or len(text) > 200 or verify.says_no_evidence(text) or not re.search(r"[가-힣]", text):
+            # subtle: the previous question carries the topic the follow-up leaves out, so retrieval still works.
+            return f"{last_user} {question}".strip()
+        return text
+
+    def _current(self) -> _Corpus:
+        generation = self.index.catalog.generation
+        if self._corpus is not None and self._corpus.generation == generation:
+            return self._corpus
+        docs = [d for d, _, active in self.index.documents() if active]
+        chunks = [c for c, _ in self.index.catalog.chunks() if c.source in {d.source for d in docs}]
+        notices = [d for d in docs if d.doc_type == "notice"] or docs
+        program = max(notices, key=lambda d: d.version).program if notices else ""
+        self._corpus = _Corpus(
+            generation=generation,
+            scope=Scope.of((d.program for d in docs), (d.version for d in docs)),
+            contact=find_contact(chunks, program or None),
+            faq=faq.pairs_of(chunks),
+            titles={d.source: f"{d.title} ({d.version})" if d.version else d.title for d in docs},
+            program=program,
+        )
+        return self._corpus
+
+    def _refusal(self, corpus: _Corpus) -> str:
+        return fill(self.prompts.refusal, contact=corpus.contact.text)
+
+    def _decline_text(self, corpus: _Corpus, kind: str, detail: str) -> str:
+        if kind == "other_program":
+            available = ", ".join(sorted(set(corpus.titles.values()))[:3]) or corpus.program
+            return fill(self.prompts.other_program, asked=detail, available=available, contact=corpus.contact.text)
+        return fill(self.prompts.decline, program=corpus.program or "이 사업", contact=corpus.contact.text)
+
+    def _contact_citation(self, corpus: _Corpus) -> list[Citation]:
+        chunk = corpus.contact.chunk
+        return [Citation(1, chunk.source, chunk.page, chunk.section, corpus.contact.quote)] if chunk else []
+
+    def _basis(self, corpus: _Corpus, selection: Selection) -> str:
+        sources = [s.unit.chunk.source for s in selection.units]
+        return corpus.titles.get(sources[0], "") if sources else ""
+
+
+def _citation(n: int, scored: Scored) -> Citation:
+    chunk: Chunk = scored.unit.chunk
+    return Citation(n, chunk.source, chunk.page, chunk.section, scored.unit.text)
+
+
+def _evidence_text(scored: Scored) -> str:
+    return f"{scored.unit.context}\n{scored.unit.text}"
+
+
+def _numbered(selection: Selection) -> str:
+    lines = []
+    for n, scored in enumerate(selection.units, start=1):
+        unit = scored.unit
+        context = unit.context.split("\n")[0][:40]
+        # A table row or a bare line means little without its heading; an FAQ answer without its question.
+        label = f"({context}) " if context and (" | " in unit.text or len(unit.text) < 60) else ""
+        lines.append(f"[{n}] {label}{unit.text}")
+    return "\n".join(lines)
+
+
+def _extractive(selection: Selection, citations: list[Citation]) -> tuple[str, list[Citation]]:
+    """The best-scoring evidence quoted as the answer (DESIGN.md: the quoted sentence beats a garbled one)."""
+    best = selection.units[0]
+    keep = [citations[0]]
+    text = f"관련 규정은 다음과 같습니다. 「{best.unit.text}」 [1]"
+    if len(selection.units) > 1 and selection.units[1].coverage >= best.coverage * 0.9:
+        text += f" 「{selection.units[1].unit.text}」 [2]"
+        keep.append(citations[1])
+    return text, keep
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,156 @@
+"""Verification of the model's draft against the evidence it was given.
+
+In scope: splitting a draft into sentences, reading their citation marks ("[2]"), and checking that every
+sentence cites evidence that exists (or, when the mark is missing, clearly restates one evidence unit), that
+every number, date and amount it states occurs in the evidence it cites, and that it carries no link the
+evidence lacks and nothing of the system prompt. Also the streaming guard that holds a number back until it is
+complete and known to the evidence. Out of scope: what happens on failure (answering.py builds the extractive
+answer).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant import numbers
+
+NO_EVIDENCE = "근거 없음"
+# A sentence ends after Korean text, a closing bracket or a citation mark; "2025. 3. 18." never ends one.
+_SPLIT = re.compile(r"(?<=[가-힣)\]」』'\"][.!?。])\s+|(?<=[.!?。]\[\d\])\s+|(?<=[가-힣)]\s\[\d\])\s+(?=[가-힣A-Za-z])|\n+")
+_LEADING_CITE = re.compile(r"^((?:\[\d{1,2}\]\s*)+)(.+)$")
+_CITE = re.compile(r"\[(\d{1,2})\]")
+_LINK = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:kr|com|net|org|go\.kr|or\.kr)\b", re.I)
+_HANGUL = re.compile(r"[가-힣]")
+_NUMERIC_TAIL = re.compile(r"[\d.,:~\-]*\d[\d.,:]*\s*[가-힣%]{0,3}$")
+
+
+@dataclass
+class Checked:
+    ok: bool
+    reason: str = ""
+    text: str = ""  # the draft with whitespace tidied
+    cited: list[int] = field(default_factory=list)  # evidence numbers the answer rests on, first use first
+
+
+def says_no_evidence(draft: str) -> bool:
+    compact = "".join(draft.split())
+    return compact.startswith("".join(NO_EVIDENCE.split())) or (len(compact) < 40 and "근거없" in compact)
+
+
+def check(draft: str, evidence: Sequence[str], system_prompt: str) -> Checked:
+    """`evidence[i]` is the text of source number i + 1 (quote plus its context)."""
+    text = " ".join(draft.split())
+    if not text:
+        return Checked(False, "빈 답변", text)
+    if _leaks(text, system_prompt):
+        return Checked(False, "시스템 프롬프트 노출", text)
+    known_links = {m.lower() for e in evidence for m in _LINK.findall(e)}
+    for link in _LINK.findall(text):
+        if link.lower() not in known_links:
+            return Checked(False, f"근거에 없는 링크: {link}", text)
+    cited: list[int] = []
+    sentences = [_cite_at_end(s.strip()) for s in _SPLIT.split(text) if s.strip()]
+    text = " ".join(sentences)
+    for sentence in sentences:
+        if not sentence or not _HANGUL.search(_CITE.sub("", sentence)):
+            if sentence and not _CITE.fullmatch(sentence):
+                return Checked(False, f"한국어가 아닌 문장: {sentence[:40]}", text)
+            continue
+        marks = [int(n) for n in _CITE.findall(sentence)]
+        if any(not 1 <= n <= len(evidence) for n in marks):
+            return Checked(False, f"없는 출처 번호: {marks}", text)
+        if not marks:
+            best = _closest(sentence, evidence)
+            if best is None:
+                return Checked(False, f"출처 없는 문장: {sentence[:40]}", text)
+            marks = [best]
+        backing = "\n".join(evidence[n - 1] for n in marks)
+        missing = numbers.unsupported(sentence, backing)
+        if missing:
+            return Checked(False, f"근거에 없는 수치: {', '.join(map(str, missing))}", text)
+        cited.extend(n for n in marks if n not in cited)
+    if not cited:
+        return Checked(False, "근거를 인용하지 않음", text)
+    return Checked(True, "", text, cited)
+
+
+def _cite_at_end(sentence: str) -> str:
+    """ "[1] 문장입니다." -> "문장입니다. [1]" (the model often opens with the mark)."""
+    match = _LEADING_CITE.match(sentence)
+    if not match:
+        return sentence
+    marks = "".join(match[1].split())
+    return f"{match[2].strip()} {marks}"
+
+
+def _closest(sentence: str, evidence: Sequence[str]) -> int | None:
+    """Source number whose text shares the most character bigrams with the sentence, if it shares enough."""
+    grams = _bigrams(sentence)
+    if not grams:
+        return None
+    scores = [len(grams & _bigrams(e)) / len(grams) for e in evidence]
+    best = max(range(len(scores)), key=scores.__getitem__, default=None)
+    return best + 1 if best is not None and scores[best] >= 0.45 else None
+
+
+def _bigrams(text: str) -> set[str]:
+    compact = "".join(_CITE.sub("", text).split())
+    return {compact[i : i + 2] for i in range(len(compact) - 1)}
+
+
+def _leaks(text: str, system_prompt: str) -> bool:
+    """Whether the answer repeats a run of the system prompt (any 20 characters of one of its lines)."""
+    compact = "".join(text.split())
+    for line in system_prompt.splitlines():
+        line = "".join(line.split())
+        for start in range(0, max(0, len(line) - 20) + 1, 5):
+            piece = line[start : start + 20]
+            if len(piece) == 20 and piece in compact:
+                return True
+    return False
+
+
+class StreamGuard:
+    """Lets streamed text through, but holds back a number until it is complete and occurs in the evidence,
+    and holds the opening until it is clear the model is not saying "근거 없음". After a failed number it
+    lets nothing more through (the final answer will replace the text)."""
+
+    def __init__(self, evidence: Sequence[str]) -> None:
+        self._known = numbers.facts("\n".join(evidence))
+        self._buffer = ""
+        self._sent = 0
+        self.failed = False
+
+    def feed(self, piece: str) -> str:
+        self._buffer += piece
+        if self.failed:
+            return ""
+        text = self._buffer
+        compact = "".join(text.split()).strip("\"'[「")
+        target = "".join(NO_EVIDENCE.split())
+        if target.startswith(compact):
+            return ""  # may still become "근거 없음"
+        if compact.startswith(target):
+            self.failed = True
+            return ""
+        tail = _NUMERIC_TAIL.search(text)
+        safe_end = tail.start() if tail else len(text)
+        return self._release(safe_end)
+
+    def flush(self) -> str:
+        return "" if self.failed or says_no_evidence(self._buffer) else self._release(len(self._buffer))
+
+    def _release(self, end: int) -> str:
+        if end <= self._sent:
+            return ""
+        candidate = self._buffer[: end]
+        known = self._known
+        for fact in numbers.facts(_CITE.sub(" ", candidate)):
+            if not numbers.supported(fact, known):
+                self.failed = True
+                return ""
+        out = self._buffer[self._sent : end]
+        self._sent = end
+        return out
