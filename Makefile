@@ -15,12 +15,19 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=$(call HAS,avx) -DGGML_AVX2=$(
 	-DGGML_AVX512_VBMI=$(call HAS,avx512vbmi) -DGGML_AVX512_VNNI=$(call HAS,avx512_vnni) \
 	-DGGML_AVX512_BF16=$(call HAS,avx512_bf16) -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
+# pip's own wheel cache does not know CMAKE_ARGS (a wheel built natively elsewhere would be reused and crash), so
+# the llama wheel is built once per set of flags into a cache folder named after them, and installed from there.
+WHEELS := $(HOME)/.cache/program-assistant/wheels/$(shell echo '$(CMAKE_ARGS)' | sha1sum | cut -c1-12)
+LLAMA := llama-cpp-python==$(shell sed -n 's/^llama[-_]cpp[-_]python==//Ip' constraints.txt)
+
 .PHONY: run test setup index lint corpus clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	ls $(WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+		$(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir '$(LLAMA)' -w $(WHEELS)
+	$(BIN)/python -m pip install --quiet --find-links $(WHEELS) -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -29,7 +36,7 @@ index: $(STAMP)
 	$(BIN)/assistant ingest corpus --prune --data-dir $(DATA)
 
 run: index
-	$(BIN)/assistant search --data-dir $(DATA)
+	$(BIN)/assistant chat --data-dir $(DATA)
 
 lint: $(STAMP)
 	$(BIN)/ruff check assistant tests evals corpus

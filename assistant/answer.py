@@ -66,6 +66,7 @@ class Answer:
     note: str = ""  # why verification replaced the draft, or why the question was declined (for staff, evals)
     draft: str = ""  # the model's text before verification, kept for evals and staff review
     retrieved: list[tuple[str, int | None]] = field(default_factory=list)  # (source, page) ranked, for metrics
+    coverage: float = 0.0  # share of the question's weighted key terms the chosen evidence mentions
 
     def to_json(self) -> dict[str, Any]:
         """DESIGN.md's `ask --json` object, plus `mode`, `basis` and `standalone_question`."""

@@ -32,7 +32,8 @@ class Options:
     top_k: int = 6
     evidence_tokens: int = 110
     answer_tokens: int = 160
-    min_coverage: float = 0.3
+    min_coverage: float = 0.3  # below this share of the question's key terms in the evidence: refuse
+    quote_coverage: float = 0.75  # at or above it, evidence the model calls insufficient is quoted instead
     max_question_chars: int = 500
 
 
@@ -68,6 +69,7 @@ class Assistant:
         started = time.perf_counter()
         timings = Timings()
         retrieved: list[tuple[str, int | None]] = []
+        coverage = 0.0
 
         def finish(text: str, mode: AnswerMode, citations: list[Citation], **extra: str) -> Final:
             now = _ms(started)
@@ -75,8 +77,11 @@ class Assistant:
                 timings.first_token_ms = now
             timings.total_ms = now
             refused = mode in ("refusal", "declined")
-            answer = Answer(question, text, refused, citations, timings, self.llm.model_name, mode, **extra)
+            answer = Answer(question, text, refused, citations, timings, self.llm.model_name, mode)
+            answer.standalone_question = extra.get("standalone_question", "")
+            answer.basis, answer.note, answer.draft = extra.get("basis", ""), extra.get("note", ""), extra.get("draft", "")
             answer.retrieved = list(retrieved)
+            answer.coverage = coverage
             return Final(answer)
 
         corpus = self._current()
@@ -112,6 +117,7 @@ class Assistant:
         selection = self.selector.select(standalone, hits, self.options.evidence_tokens, self.llm.count_tokens)
         timings.retrieve_ms = _ms(started)
         retrieved.extend((h.chunk.source, h.chunk.page) for h in hits)
+        coverage = selection.coverage
         if not selection.units or selection.coverage < self.options.min_coverage:
             refusal = self._refusal(corpus)
             yield finish(refusal, "refusal", self._contact_citation(corpus), note="weak_evidence", **extra)
@@ -145,13 +151,18 @@ class Assistant:
         basis = self._basis(corpus, selection)
         common = {"draft": draft, "basis": basis, **extra}
 
-        if verify.says_no_evidence(draft):
+        if verify.says_no_evidence(draft) and selection.coverage >= self.options.quote_coverage:
+            # subtle: the small model says "근거 없음" to evidence that plainly answers; when the evidence
+            # mentions (nearly) every key term of the question, quoting it beats sending the applicant away.
+            text, cited = _extractive(selection, citations)
+            final = finish(text, "extractive", cited, note="model_no_evidence", **common)
+        elif verify.says_no_evidence(draft):
             final = finish(self._refusal(corpus), "refusal", self._contact_citation(corpus), note="model_no_evidence", **common)
         else:
-            checked = verify.check(draft, evidence, self.prompts.system)
+            checked = verify.check(draft, evidence, self.prompts.system, standalone)
             if checked.ok:
-                cited = [citations[n - 1] for n in checked.cited]
-                final = finish(checked.text, "generated", cited, **common)
+                text, cited = _with_quote(checked.text, [citations[n - 1] for n in checked.cited], citations[0])
+                final = finish(text, "generated", cited, **common)
             else:
                 text, cited = _extractive(selection, citations)
                 final = finish(text, "extractive", cited, note=checked.reason, **common)
@@ -168,7 +179,7 @@ class Assistant:
         ]
         try:
             text = self.llm.complete_chat(messages, max_tokens=60)
-        except Exception:  # noqa: BLE001 - a failed rewrite must not lose the question; fall back below
+        except Exception:  # a failed rewrite must not lose the question; fall back below
             text = ""
         text = " ".join(text.replace("[새 질문]", "").split()).strip("\"' ")
         last_user = next((t["content"] for t in reversed(recent) if t["role"] == "user"), "")
@@ -228,9 +239,21 @@ def _numbered(selection: Selection) -> str:
         unit = scored.unit
         context = unit.context.split("\n")[0][:40]
         # A table row or a bare line means little without its heading; an FAQ answer without its question.
-        label = f"({context}) " if context and (" | " in unit.text or len(unit.text) < 60) else ""
+        # The FAQ question is left out: the model tends to say it back instead of answering.
+        short = " | " in unit.text or (len(unit.text) < 60 and unit.chunk.doc_type != "faq")
+        label = f"({context[:24]}) " if context and short else ""
         lines.append(f"[{n}] {label}{unit.text}")
     return "\n".join(lines)
+
+
+def _with_quote(text: str, cited: list[Citation], best: Citation) -> tuple[str, list[Citation]]:
+    """The verified sentences, then the best evidence quoted when they do not already restate it: the applicant
+    sees the rule itself next to the model's reading of it (DESIGN.md: 1–4 sentences plus quotes)."""
+    grams = verify.bigrams(best.quote)
+    keep = sorted({c.n: c for c in [*cited, best]}.values(), key=lambda c: c.n)
+    if grams and len(grams & verify.bigrams(text)) / len(grams) >= 0.6:
+        return text, keep
+    return f"{text} 「{best.quote}」 [{best.n}]", keep
 
 
 def _extractive(selection: Selection, citations: list[Citation]) -> tuple[str, list[Citation]]:

@@ -1,4 +1,5 @@
-"""The `assistant` command line: ingest, search, documents, remove. A thin edge over the library.
+"""The `assistant` command line: ingest, search, documents, remove (here) and ask, chat, eval (cli_answers.py).
+A thin edge over the library.
 
 Domain errors become Korean messages here; nothing below this module prints.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import __version__
+from assistant.cli_answers import add_parsers
 from assistant.collect import collect
 from assistant.errors import AssistantError
 from assistant.messages import reject_reason
@@ -70,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", parents=[common], help="문서를 색인에서 지웁니다 (파일 이름으로).")
     p.add_argument("sources", nargs="+", metavar="FILE_NAME", help="색인된 파일 이름, 예: notice.pdf")
     p.set_defaults(run=_remove)
+
+    add_parsers(sub, common)
     return parser
 
 

@@ -20,9 +20,11 @@ from assistant import numbers
 from assistant.morphs import Morphs
 from assistant.types import Chunk, Hit
 
-_SENTENCE_END = re.compile(r"(?<=[다요음함됨임][.!?])\s+|(?<=[.!?])\s+(?=[가-힣A-Z(\[「※○□-])")
+# subtle: never after a date's "26." ("2025. 2. 26. 사이에 창업한"), so only after a Korean ending or before a bullet.
+_SENTENCE_END = re.compile(r"(?<=[다요음함됨임니][.!?])\s+|(?<![0-9][.])(?<=[.!?])\s+(?=[※○□◦▪•-])")
 _QA = re.compile(r"^\s*Q\d*[.:)]?\s*(?P<q>.+?)\n\s*A[.:)]?\s*(?P<a>.+)$", re.S)
 _MAX_UNIT_CHARS = 120
+_MAX_FAQ_CHARS = 240  # an official FAQ answer is quoted whole when it is short: its sentences lean on each other
 _OPENER = re.compile(r"^([□○◦●•▪■◆◇※*\-–·<>〈「『(\[]|[①-⑳]|[0-9]{1,2}[.)]|[가-하][.)]|제\s*\d+\s*조|Q\d*|A[.:])")
 _ENDED = re.compile(r"([.!?。]|[다요음함됨임]\.?|:)$")
 _WHEN = re.compile(r"언제|며칠|몇\s*일|기간|마감|일정|날짜|몇\s*시|시작|까지")
@@ -66,7 +68,7 @@ def _split(chunk: Chunk, rank: int) -> list[Unit]:
     qa = _QA.match(chunk.text)
     if qa:
         answer = " ".join(qa["a"].split())
-        return [Unit(s, qa["q"].strip(), chunk, rank) for s in _sentences(answer, 0)]
+        return [Unit(s, qa["q"].strip(), chunk, rank) for s in _sentences(answer, _MAX_FAQ_CHARS)]
     out: list[Unit] = []
     header = ""
     heading = chunk.section.rsplit(" > ", 1)[-1]
@@ -78,7 +80,8 @@ def _split(chunk: Chunk, rank: int) -> list[Unit]:
             out.append(Unit(line, f"{heading}\n{header}", chunk, rank))
             continue
         header = ""
-        if line == heading and len(chunk.text) > len(line) + 1:
+        # A bare heading says nothing on its own; a heading line that states a rule ("□ 신청자격 : … 7년 이내") does.
+        if line == heading and len(line) < 25 and not numbers.facts(line) and len(chunk.text) > len(line) + 1:
             continue
         for sentence in _sentences(line):
             out.append(Unit(sentence, heading, chunk, rank))

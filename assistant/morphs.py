@@ -27,6 +27,9 @@ _QUESTION_NOUNS = {
     "정확히", "혹시", "가능", "여부", "방법", "기준", "자세히", "조건", "건", "중", "안", "전", "후", "지금",
 }
 
+# How applicants say it -> how the notices write it. Only for scoring evidence (key_terms), never for BM25.
+_SPOKEN = {"퍼센트": "%", "프로": "%", "월급": "인건비", "지방": "비수도권", "연봉": "인건비", "사장": "대표자"}
+
 
 class Morphs:
     """A thread-safe Kiwi wrapper turning text into BM25 terms."""
@@ -47,6 +50,7 @@ class Morphs:
         for tok in tokens:
             tag = tok.tag.split("-")[0]
             word = tok.form.lower()
+            word = _SPOKEN.get(word, word)
             if tag in _KEY and word not in _STOP and word not in _QUESTION_NOUNS and word not in out:
                 out.append(word)
         return out

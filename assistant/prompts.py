@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 
-_NAMES = ("system", "answer", "rewrite", "refusal", "decline", "other_program")
+_NAMES = ("system", "answer", "rewrite", "refusal", "decline", "other_program", "plain")
 
 
 class PromptMissing(AssistantError):
@@ -26,6 +26,7 @@ class Prompts:
     refusal: str
     decline: str
     other_program: str
+    plain: str  # the baseline's stuffed-context prompt (plain.py), kept only to measure against
 
     @classmethod
     def load(cls, directory: Path) -> Prompts:

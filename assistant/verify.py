@@ -23,6 +23,8 @@ _LEADING_CITE = re.compile(r"^((?:\[\d{1,2}\]\s*)+)(.+)$")
 _CITE = re.compile(r"\[(\d{1,2})\]")
 _LINK = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:kr|com|net|org|go\.kr|or\.kr)\b", re.I)
 _HANGUL = re.compile(r"[가-힣]")
+_YES = re.compile(r"가능|수\s*있|됩니다|돼요|됩니다|인정됩니다|해당됩니다")
+_NO = re.compile(r"불가|수\s*없|않|못|제외|금지|아닙|아니")
 _NUMERIC_TAIL = re.compile(r"[\d.,:~\-]*\d[\d.,:]*\s*[가-힣%]{0,3}$")
 
 
@@ -39,8 +41,9 @@ def says_no_evidence(draft: str) -> bool:
     return compact.startswith("".join(NO_EVIDENCE.split())) or (len(compact) < 40 and "근거없" in compact)
 
 
-def check(draft: str, evidence: Sequence[str], system_prompt: str) -> Checked:
-    """`evidence[i]` is the text of source number i + 1 (quote plus its context)."""
+def check(draft: str, evidence: Sequence[str], system_prompt: str, question: str = "") -> Checked:
+    """`evidence[i]` is the text of source number i + 1 (quote plus its context). Sentences that only repeat
+    the question (a small model often echoes it first) are dropped, not failed."""
     text = " ".join(draft.split())
     if not text:
         return Checked(False, "빈 답변", text)
@@ -52,6 +55,7 @@ def check(draft: str, evidence: Sequence[str], system_prompt: str) -> Checked:
             return Checked(False, f"근거에 없는 링크: {link}", text)
     cited: list[int] = []
     sentences = [_cite_at_end(s.strip()) for s in _SPLIT.split(text) if s.strip()]
+    sentences = [s for s in sentences if not _echoes(s, question)]
     text = " ".join(sentences)
     for sentence in sentences:
         if not sentence or not _HANGUL.search(_CITE.sub("", sentence)):
@@ -70,10 +74,29 @@ def check(draft: str, evidence: Sequence[str], system_prompt: str) -> Checked:
         missing = numbers.unsupported(sentence, backing)
         if missing:
             return Checked(False, f"근거에 없는 수치: {', '.join(map(str, missing))}", text)
+        if _flips(sentence, backing):
+            return Checked(False, f"근거와 반대되는 답: {sentence[:40]}", text)
         cited.extend(n for n in marks if n not in cited)
     if not cited:
         return Checked(False, "근거를 인용하지 않음", text)
     return Checked(True, "", text, cited)
+
+
+def _echoes(sentence: str, question: str) -> bool:
+    """A question, or the applicant's question said back: no content of its own."""
+    bare = _CITE.sub("", sentence).strip()
+    if bare.endswith("?"):
+        return True
+    grams = bigrams(bare)
+    return bool(question and grams) and len(grams & bigrams(question)) / len(grams) >= 0.7
+
+
+def _flips(sentence: str, backing: str) -> bool:
+    """Whether a yes-answer rests on evidence that only says no ("휴업 중이면 신청 가능해요" over "신청할 수
+    없습니다"): the one mistake numbers cannot catch and the worst one for an applicant."""
+    bare = _CITE.sub("", sentence)
+    says_yes = bool(_YES.search(bare)) and not _NO.search(bare)
+    return says_yes and bool(_NO.search(backing)) and not _YES.search(backing)
 
 
 def _cite_at_end(sentence: str) -> str:
@@ -87,15 +110,15 @@ def _cite_at_end(sentence: str) -> str:
 
 def _closest(sentence: str, evidence: Sequence[str]) -> int | None:
     """Source number whose text shares the most character bigrams with the sentence, if it shares enough."""
-    grams = _bigrams(sentence)
+    grams = bigrams(sentence)
     if not grams:
         return None
-    scores = [len(grams & _bigrams(e)) / len(grams) for e in evidence]
+    scores = [len(grams & bigrams(e)) / len(grams) for e in evidence]
     best = max(range(len(scores)), key=scores.__getitem__, default=None)
     return best + 1 if best is not None and scores[best] >= 0.45 else None
 
 
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
     compact = "".join(_CITE.sub("", text).split())
     return {compact[i : i + 2] for i in range(len(compact) - 1)}
 

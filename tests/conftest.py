@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +66,61 @@ def make_index(tmp_path: Path, embedder: object, morphs: object) -> Iterator[obj
         )
 
     yield make
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    from assistant import model_files
+
+    started = time.perf_counter()
+    path = model_files.resolve_model(None)
+    print(f"\n[model] resolve_model: {time.perf_counter() - started:.2f} s -> {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def llm(model_path: Path) -> object:
+    """The one model of the test session (DESIGN.md: one Llama per process)."""
+    from assistant.llm import LocalLLM
+
+    model = LocalLLM(model_path)
+    print(f"\n[model] load: {model.load_ms:.0f} ms, n_ctx {model.n_ctx}")
+    return model
+
+
+def build_session_index(data: Path, embedder: object, morphs: object, sources: list[Path]) -> object:
+    from assistant.catalog import Catalog
+    from assistant.chunking import Chunker
+    from assistant.index import Index
+    from assistant.parsing import parse_file
+    from assistant.store import VectorStore
+
+    index = Index(
+        catalog=Catalog(data / "catalog.sqlite3"),
+        store=VectorStore(data / "chroma"),
+        embedder=embedder,  # type: ignore[arg-type]
+        morphs=morphs,  # type: ignore[arg-type]
+        chunker=Chunker(),
+        parse=parse_file,
+    )
+    for path in sources:
+        index.ingest(path)
+    return index
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder: object, morphs: object) -> object:
+    """The bundled corpus, indexed once per session (read-only for the tests that share it)."""
+    from assistant.collect import collect
+
+    return build_session_index(tmp_path_factory.mktemp("corpus-index"), embedder, morphs, list(collect([CORPUS])))
+
+
+@pytest.fixture(scope="session")
+def assistant(corpus_index: object, llm: object) -> object:
+    from assistant.answering import Assistant
+    from assistant.prompts import Prompts
+
+    bot = Assistant(corpus_index, llm, Prompts.load(ROOT / "prompts"))  # type: ignore[arg-type]
+    bot.warm()
+    return bot

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,21 +26,6 @@ def sha256_of(path: Path) -> str:
         while block := handle.read(8 * 1024 * 1024):
             digest.update(block)
     return digest.hexdigest()
-
-
-@pytest.fixture(scope="session")
-def model_path() -> Path:
-    started = time.perf_counter()
-    path = model_files.resolve_model(None)
-    print(f"\n[model] resolve_model: {time.perf_counter() - started:.2f} s -> {path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def llm(model_path: Path) -> Iterator[LocalLLM]:
-    model = LocalLLM(model_path)
-    print(f"\n[model] load: {model.load_ms:.0f} ms, n_ctx {model.n_ctx}")
-    yield model
 
 
 @pytest.fixture(scope="session")
