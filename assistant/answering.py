@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from assistant import faq, verify
 from assistant.answer import Answer, AnswerMode, Citation, Event, Final, Sources, Timings, Token
 from assistant.contacts import Contact, find_contact
-from assistant.evidence import Scored, Selection, Selector
+from assistant.evidence import Scored, Selection, Selector, kind_rank
 from assistant.index import Index
 from assistant.llm import LocalLLM, Message
 from assistant.prompts import Prompts, fill
@@ -33,7 +33,9 @@ class Options:
     evidence_tokens: int = 110
     answer_tokens: int = 160
     min_coverage: float = 0.3  # below this share of the question's key terms in the evidence: refuse
-    quote_coverage: float = 0.75  # at or above it, evidence the model calls insufficient is quoted instead
+    quote_coverage: float = 0.7  # at or above it, evidence the model calls insufficient is quoted instead
+    # Below it, a draft that makes claims no source holds means the documents do not cover the question: refuse.
+    unsourced_coverage: float = 0.6
     max_question_chars: int = 500
 
 
@@ -109,6 +111,7 @@ class Assistant:
             chunk = match.pair.chunk
             citation = Citation(1, chunk.source, chunk.page, chunk.section, match.pair.answer)
             timings.retrieve_ms = _ms(started)
+            retrieved.append((chunk.source, chunk.page))
             text = f"{match.pair.answer} [1]"
             yield finish(text, "faq", [citation], basis=corpus.titles.get(chunk.source, ""), **extra)
             return
@@ -154,7 +157,7 @@ class Assistant:
         if verify.says_no_evidence(draft) and selection.coverage >= self.options.quote_coverage:
             # subtle: the small model says "근거 없음" to evidence that plainly answers; when the evidence
             # mentions (nearly) every key term of the question, quoting it beats sending the applicant away.
-            text, cited = _extractive(selection, citations)
+            text, cited = _extractive(selection, citations, question=standalone)
             final = finish(text, "extractive", cited, note="model_no_evidence", **common)
         elif verify.says_no_evidence(draft):
             final = finish(self._refusal(corpus), "refusal", self._contact_citation(corpus), note="model_no_evidence", **common)
@@ -163,8 +166,11 @@ class Assistant:
             if checked.ok:
                 text, cited = _with_quote(checked.text, [citations[n - 1] for n in checked.cited], citations[0])
                 final = finish(text, "generated", cited, **common)
+            elif checked.unsourced and selection.coverage < self.options.unsourced_coverage:
+                refusal = self._refusal(corpus)
+                final = finish(refusal, "refusal", self._contact_citation(corpus), note=checked.reason, **common)
             else:
-                text, cited = _extractive(selection, citations)
+                text, cited = _extractive(selection, citations, draft, standalone)
                 final = finish(text, "extractive", cited, note=checked.reason, **common)
         yield final
 
@@ -256,15 +262,44 @@ def _with_quote(text: str, cited: list[Citation], best: Citation) -> tuple[str, 
     return f"{text} 「{best.quote}」 [{best.n}]", keep
 
 
-def _extractive(selection: Selection, citations: list[Citation]) -> tuple[str, list[Citation]]:
-    """The best-scoring evidence quoted as the answer (DESIGN.md: the quoted sentence beats a garbled one)."""
-    best = selection.units[0]
-    keep = [citations[0]]
-    text = f"관련 규정은 다음과 같습니다. 「{best.unit.text}」 [1]"
-    if len(selection.units) > 1 and selection.units[1].coverage >= best.coverage * 0.9:
-        text += f" 「{selection.units[1].unit.text}」 [2]"
-        keep.append(citations[1])
-    return text, keep
+def _extractive(
+    selection: Selection, citations: list[Citation], draft: str = "", question: str = ""
+) -> tuple[str, list[Citation]]:
+    """Evidence quoted as the answer (DESIGN.md: the quoted sentence beats a garbled one): the unit the failed
+    draft restates most, when it clearly restates one (the model read the right unit but garbled it), else the
+    best-scoring one; a second unit when it scores nearly as well. Units holding the kind of fact asked for
+    (a date for "언제", a number for "얼마") go before those that do not."""
+    order = list(range(len(selection.units)))
+    grams = verify.bigrams(draft)
+    if grams:
+        shares = [len(grams & verify.bigrams(s.unit.text)) / len(grams) for s in selection.units]
+        top = max(order, key=shares.__getitem__)
+        if shares[top] >= 0.4:
+            order.remove(top)
+            order.insert(0, top)
+    if question:
+        order.sort(key=lambda i: -kind_rank(question, selection.units[i].unit.text))
+    first = order[0]
+    best = selection.units[first]
+    keep = [citations[first]]
+    text = f"관련 규정은 다음과 같습니다. {_lead(best)}「{best.unit.text}」 [{first + 1}]"
+    second = next((i for i in order[1:] if selection.units[i].coverage >= best.coverage * 0.9), None)
+    if second is not None:
+        text += f" {_lead(selection.units[second])}「{selection.units[second].unit.text}」 [{second + 1}]"
+        keep.append(citations[second])
+    return text, sorted(keep, key=lambda c: c.n)
+
+
+def _lead(scored: Scored) -> str:
+    """The heading a bare list item or table row belongs to ("□ 신청제외대상 …: ⑥ 휴업 또는 폐업 중인 기업"):
+    without it the quote can read as the opposite of the rule."""
+    unit = scored.unit
+    heading = unit.context.split("\n")[0].strip()
+    if not heading or unit.chunk.doc_type == "faq" or len(unit.text) >= 80 or heading in unit.text:
+        return ""
+    if re.search(r"\d", heading):
+        return ""  # a number the quote does not hold would reach the applicant unverified
+    return f"({heading[:70]}) "
 
 
 def _ms(started: float) -> float:

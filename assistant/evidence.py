@@ -141,8 +141,8 @@ class Selector:
             coverage = covered / total
             lift = 0.0
             kinds = numbers.facts(unit.text)
-            if wants_date and any("." in f.value or ":" in f.value or f.unit in ("월", "일") for f in kinds):
-                lift += 0.25
+            if wants_date and kinds:
+                lift += 0.25 if any(_is_date(f) for f in kinds) else 0.1 if any(_is_span(f) for f in kinds) else 0.0
             elif wants_number and kinds:
                 lift += 0.15
             # Retrieval rank breaks ties and lifts units of the chunks both searches agreed on.
@@ -155,7 +155,8 @@ class Selector:
         best = scored[0][0].score
         for item, found in scored:
             key = _compact(item.unit.text)
-            if key in seen or item.score < 0.4 * best:
+            # A unit that mentions none of the question's terms only lends the model numbers to mis-pick.
+            if key in seen or item.score < 0.4 * best or item.coverage <= 0:
                 continue
             cost = count_tokens(item.unit.text) + 4
             if chosen and used + cost > budget:
@@ -169,6 +170,26 @@ class Selector:
         coverage = sum(w for t, w in terms.items() if t in union) / total
         key_terms = sorted(terms, key=lambda t: -terms[t])
         return Selection([s for s, _ in chosen], coverage, key_terms)
+
+
+def kind_rank(question: str, text: str) -> int:
+    """How well `text` holds the kind of fact the question asks for: for "언제/마감" 2 for a date or time,
+    1 for a span ("30일 이내"); for "얼마/몇" 1 for any number; 0 otherwise. Other questions rank every text 0."""
+    found = numbers.facts(text)
+    if _HOW_MUCH.search(question):
+        return 1 if found else 0
+    if _WHEN.search(question):
+        return 2 if any(_is_date(f) for f in found) else 1 if any(_is_span(f) for f in found) else 0
+    return 0
+
+
+def _is_date(fact: numbers.Fact) -> bool:
+    """A calendar date or a clock time ("3.18", "2025.2.26", "16:00"), after numbers.normalize."""
+    return "." in fact.value or ":" in fact.value
+
+
+def _is_span(fact: numbers.Fact) -> bool:
+    return fact.unit in ("일", "개월", "월", "년", "주", "시간")
 
 
 def _bigram_share(term: str, text: str) -> float:

@@ -51,6 +51,9 @@ class Morphs:
             tag = tok.tag.split("-")[0]
             word = tok.form.lower()
             word = _SPOKEN.get(word, word)
+            # A lone letter or digit ("R&D" -> "r", "d"; "3월" -> "3") matches everywhere and means nothing.
+            if len(word) < 2 and tag in ("SL", "SN", "XR"):
+                continue
             if tag in _KEY and word not in _STOP and word not in _QUESTION_NOUNS and word not in out:
                 out.append(word)
         return out

@@ -20,7 +20,7 @@ from assistant import metrics, numbers
 from assistant.answer import Answer
 from assistant.evalset import Case
 
-_CITE = re.compile(r"\[\d{1,2}\]")
+_CITE = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")  # "[1]", "[1, 2]"
 
 
 def match_text(needle: str, haystack: str) -> bool:
@@ -34,6 +34,8 @@ def _plain(text: str) -> str:
 
 @dataclass
 class CaseResult:
+    """The verdict on one case; `to_json` is what `eval --json` writes per case."""
+
     case: Case
     answer: Answer
     passed: bool
@@ -53,24 +55,34 @@ class CaseResult:
             "unsupported": self.unsupported,
             "answer": self.answer.to_json(),
             "note": self.answer.note,
+            "coverage": round(self.answer.coverage, 3),
             "draft": self.answer.draft,
+            "retrieved": [list(hit) for hit in self.answer.retrieved],
         }
 
 
 def score_case(case: Case, answer: Answer) -> CaseResult:
+    """Pass/fail with a Korean reason, citation validity and unsupported numbers of one answer to one case."""
     quotes = "\n".join(c.quote for c in answer.citations)
+    # An answer given where a refusal was due can still invent numbers, so count them for every non-refusal.
+    unsupported = [] if answer.refused else _unsupported(answer.answer, quotes)
     if not case.answerable:
         passed = answer.refused
-        return CaseResult(case, answer, passed, "" if passed else "거절해야 하는데 답함", None)
+        return CaseResult(case, answer, passed, "" if passed else "거절해야 하는데 답함", None, unsupported)
     if answer.refused:
         return CaseResult(case, answer, False, "답해야 하는데 거절함", None)
     missing = [g for g in case.must_include if not any(match_text(s, answer.answer) for s in g)]
     matched = [g for g in case.must_include if g not in missing]
     valid = bool(answer.citations) and all(any(match_text(s, quotes) for s in g) for g in matched)
-    bare = _CITE.sub(" ", answer.answer)
-    unsupported = [str(f) for f in numbers.unsupported(bare, quotes)]
     reason = f"필수 내용 누락: {[g[0] for g in missing]}" if missing else ""
     return CaseResult(case, answer, not missing, reason, valid, unsupported)
+
+
+def _unsupported(text: str, quotes: str) -> list[str]:
+    # Citation marks are digits too; strip them so "[1]" is never reported as an unsupported number.
+    bare = _CITE.sub(" ", text)
+    # dict.fromkeys: one invented number repeated in the answer is still one unsupported fact.
+    return list(dict.fromkeys(str(f) for f in numbers.unsupported(bare, quotes)))
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -96,13 +108,15 @@ def _latency(results: Sequence[CaseResult]) -> dict[str, float]:
 
 
 def summarize(results: Sequence[CaseResult], pipeline: str = "assistant") -> dict[str, Any]:
+    """Accuracy, citation validity, unsupported numbers, retrieval, latency, per-category and per-mode counts."""
     answerable = [r for r in results if r.case.answerable]
     unanswerable = [r for r in results if not r.case.answerable]
     judged = [r.citation_valid for r in results if r.citation_valid is not None]
     runs = [
         (r.answer.retrieved, metrics.Expected(frozenset(r.case.sources), frozenset(r.case.pages)))
         for r in answerable
-        if r.case.sources and r.answer.retrieved
+        # subtle: an empty `retrieved` still counts, as a miss; skipping it would flatter the hit rate.
+        if r.case.sources
     ]
     categories: dict[str, dict[str, float]] = {}
     for name in sorted({r.case.category for r in results}):
@@ -133,6 +147,7 @@ def _share(part: int, whole: int) -> float:
 
 
 def format_case(result: CaseResult) -> str:
+    """One progress line: "PASS elig-01 [generated]" or "FAIL elig-02 [extractive] — 필수 내용 누락: ['7년']"."""
     head = f"{'PASS' if result.passed else 'FAIL'} {result.case.id} [{result.answer.mode}]"
     extra = f" — {result.reason}" if result.reason else ""
     if result.unsupported:
@@ -141,6 +156,8 @@ def format_case(result: CaseResult) -> str:
 
 
 def format_summary(s: dict[str, Any]) -> str:
+    """The `summarize` dict as a short Korean plain-text table for the terminal."""
+
     def pct(x: float) -> str:
         return f"{x * 100:.1f}%"
 
@@ -156,9 +173,12 @@ def format_summary(s: dict[str, Any]) -> str:
         f"검색(쪽)      hit@1 {rp['hit@1']:.3f}  hit@5 {rp['hit@5']:.3f}  MRR {rp['mrr']:.3f}  (n={int(rp['n'])})",
         f"첫 토큰       p50 {lat['first_token_p50_ms'] / 1000:.2f}초  p95 {lat['first_token_p95_ms'] / 1000:.2f}초"
         f"  (생성 답변만: p50 {gen['first_token_p50_ms'] / 1000:.2f}초  p95 {gen['first_token_p95_ms'] / 1000:.2f}초)",
-        f"전체 시간     p50 {lat['total_p50_ms'] / 1000:.2f}초  p95 {lat['total_p95_ms'] / 1000:.2f}초",
+        f"전체 시간     p50 {lat['total_p50_ms'] / 1000:.2f}초  p95 {lat['total_p95_ms'] / 1000:.2f}초"
+        f"  (생성 답변만: p50 {gen['total_p50_ms'] / 1000:.2f}초  p95 {gen['total_p95_ms'] / 1000:.2f}초)",
         "방식별        " + ", ".join(f"{k} {v}" for k, v in sorted(s["modes"].items())),
         "범주별",
     ]
-    lines += [f"  {name:<8} {c['passed']}/{c['n']}  {pct(c['accuracy'])}" for name, c in s["categories"].items()]
+    lines += [
+        f"  {name:<8} {c['passed']}/{c['n']}  {pct(c['accuracy'])}" for name, c in s["categories"].items()
+    ]
     return "\n".join(lines)

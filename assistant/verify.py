@@ -18,7 +18,8 @@ from assistant import numbers
 
 NO_EVIDENCE = "근거 없음"
 # A sentence ends after Korean text, a closing bracket or a citation mark; "2025. 3. 18." never ends one.
-_SPLIT = re.compile(r"(?<=[가-힣)\]」』'\"][.!?。])\s+|(?<=[.!?。]\[\d\])\s+|(?<=[가-힣)]\s\[\d\])\s+(?=[가-힣A-Za-z])|\n+")
+# subtle: "…입니다. [1]" keeps its mark; split there and the sentence would lose the source it names.
+_SPLIT = re.compile(r"(?<=[가-힣)\]」』'\"][.!?。])\s+(?!\[\d)|(?<=[.!?。]\[\d\])\s+|(?<=[.!?。]\s\[\d\])\s+|(?<=[가-힣)]\s\[\d\])\s+(?=[가-힣A-Za-z])|\n+")
 _LEADING_CITE = re.compile(r"^((?:\[\d{1,2}\]\s*)+)(.+)$")
 _CITE = re.compile(r"\[(\d{1,2})\]")
 _LINK = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:kr|com|net|org|go\.kr|or\.kr)\b", re.I)
@@ -34,6 +35,11 @@ class Checked:
     reason: str = ""
     text: str = ""  # the draft with whitespace tidied
     cited: list[int] = field(default_factory=list)  # evidence numbers the answer rests on, first use first
+
+    @property
+    def unsourced(self) -> bool:
+        """Failed on a claim that restates no source at all (not on a number or a citation slip)."""
+        return self.reason.startswith("출처 없는 문장")
 
 
 def says_no_evidence(draft: str) -> bool:
@@ -57,7 +63,7 @@ def check(draft: str, evidence: Sequence[str], system_prompt: str, question: str
     sentences = [_cite_at_end(s.strip()) for s in _SPLIT.split(text) if s.strip()]
     sentences = [s for s in sentences if not _echoes(s, question)]
     text = " ".join(sentences)
-    for sentence in sentences:
+    for i, sentence in enumerate(sentences):
         if not sentence or not _HANGUL.search(_CITE.sub("", sentence)):
             if sentence and not _CITE.fullmatch(sentence):
                 return Checked(False, f"한국어가 아닌 문장: {sentence[:40]}", text)
@@ -72,6 +78,12 @@ def check(draft: str, evidence: Sequence[str], system_prompt: str, question: str
             marks = [best]
         backing = "\n".join(evidence[n - 1] for n in marks)
         missing = numbers.unsupported(sentence, backing)
+        closest = _closest(sentence, evidence) if missing else None
+        if closest is not None and not numbers.unsupported(sentence, evidence[closest - 1]):
+            # subtle: the model often numbers the source wrong; the one source it restates, holding every one
+            # of its numbers, is the source it used. Still one unit, so numbers cannot be mixed across units.
+            marks, missing = [closest], []
+            sentence = sentences[i] = _CITE.sub("", sentence).strip() + f" [{closest}]"
         if missing:
             return Checked(False, f"근거에 없는 수치: {', '.join(map(str, missing))}", text)
         if _flips(sentence, backing):
@@ -79,7 +91,7 @@ def check(draft: str, evidence: Sequence[str], system_prompt: str, question: str
         cited.extend(n for n in marks if n not in cited)
     if not cited:
         return Checked(False, "근거를 인용하지 않음", text)
-    return Checked(True, "", text, cited)
+    return Checked(True, "", " ".join(sentences), cited)
 
 
 def _echoes(sentence: str, question: str) -> bool:
