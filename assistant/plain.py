@@ -18,7 +18,7 @@ from assistant.prompts import Prompts, fill
 
 Turn = dict[str, str]
 # The model's own ways of saying it does not know; the baseline has no other refusal signal.
-_REFUSED = re.compile(r"모르|알 수 없|확인(할 수 없|되지 않|이 어렵)|찾을 수 없|나와 있지 않|정보가 없|언급(이|되어 있지) 않|근거 없음|명시되어 있지 않")
+_REFUSED = re.compile(r"모르|모른|죄송|알 수 없|확인(할 수 없|되지 않|이 어렵)|찾을 수 없|나와 있지 않|정보가 없|언급(이|되어 있지) 않|근거 없음|명시되어 있지 않")
 
 
 class PlainAssistant:

@@ -26,6 +26,9 @@ _LINK = re.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:kr|com|net|org|go\.kr|or
 _HANGUL = re.compile(r"[가-힣]")
 _YES = re.compile(r"가능|수\s*있|됩니다|돼요|됩니다|인정됩니다|해당됩니다")
 _NO = re.compile(r"불가|수\s*없|않|못|제외|금지|아닙|아니")
+# "되나요?", "해도 돼요?": a yes to such a question must rest on evidence that itself allows something.
+_PERMISSION = re.compile(r"되나요|돼요|될까요|되요|가능한가요|가능해요|할\s*수\s*있|해도|써도|받아도|넣어도")
+_LISTED = re.compile(r"(?m)^\s*\[\d{1,2}\]")
 _NUMERIC_TAIL = re.compile(r"[\d.,:~\-]*\d[\d.,:]*\s*[가-힣%]{0,3}$")
 
 
@@ -59,6 +62,9 @@ def check(draft: str, evidence: Sequence[str], system_prompt: str, question: str
     for link in _LINK.findall(text):
         if link.lower() not in known_links:
             return Checked(False, f"근거에 없는 링크: {link}", text)
+    if len(_LISTED.findall(draft)) >= 3:
+        # subtle: the small model sometimes says the numbered sources back, line by line, instead of answering.
+        return Checked(False, "근거 목록을 되풀이함", text)
     cited: list[int] = []
     sentences = [_cite_at_end(s.strip()) for s in _SPLIT.split(text) if s.strip()]
     sentences = [s for s in sentences if not _echoes(s, question)]
@@ -88,6 +94,8 @@ def check(draft: str, evidence: Sequence[str], system_prompt: str, question: str
             return Checked(False, f"근거에 없는 수치: {', '.join(map(str, missing))}", text)
         if _flips(sentence, backing):
             return Checked(False, f"근거와 반대되는 답: {sentence[:40]}", text)
+        if _PERMISSION.search(question) and _says_yes(sentence) and not _YES.search(backing):
+            return Checked(False, f"근거에 없는 허용: {sentence[:40]}", text)
         cited.extend(n for n in marks if n not in cited)
     if not cited:
         return Checked(False, "근거를 인용하지 않음", text)
@@ -106,9 +114,12 @@ def _echoes(sentence: str, question: str) -> bool:
 def _flips(sentence: str, backing: str) -> bool:
     """Whether a yes-answer rests on evidence that only says no ("휴업 중이면 신청 가능해요" over "신청할 수
     없습니다"): the one mistake numbers cannot catch and the worst one for an applicant."""
+    return _says_yes(sentence) and bool(_NO.search(backing)) and not _YES.search(backing)
+
+
+def _says_yes(sentence: str) -> bool:
     bare = _CITE.sub("", sentence)
-    says_yes = bool(_YES.search(bare)) and not _NO.search(bare)
-    return says_yes and bool(_NO.search(backing)) and not _YES.search(backing)
+    return bool(_YES.search(bare)) and not _NO.search(bare)
 
 
 def _cite_at_end(sentence: str) -> str:

@@ -49,6 +49,20 @@ def test_a_missing_source_a_link_a_leak_and_a_flipped_rule_fail() -> None:
     assert not verify.check("휴업 중인 기업도 신청 가능합니다. [3]", EVIDENCE, SYSTEM).ok
 
 
+def test_a_yes_to_a_may_i_question_needs_evidence_that_allows_it() -> None:
+    tracks = ["올해 챌린지는 '온디바이스 AI'와 '버티칼 AI' 2개 트랙으로 운영한다.", "개인사업자도 신청할 수 있습니다."]
+    question = "온디바이스랑 버티칼 두 트랙에 다 넣어봐도 돼요?"
+    checked = verify.check("두 트랙 모두 넣어도 돼요. [1]", tracks, SYSTEM, question)
+    assert not checked.ok and "허용" in checked.reason
+    assert verify.check("개인사업자도 신청할 수 있습니다. [2]", tracks, SYSTEM, "개인사업자도 신청해도 돼요?").ok
+
+
+def test_sources_said_back_line_by_line_fail() -> None:
+    draft = "[1] 제9조(사업비 정산) 제9조(사업비 정산)\n[2] 접수기간은 2025. 2. 26.(수)부터입니다.\n[3] [1]"
+    checked = verify.check(draft, EVIDENCE, SYSTEM, "정산은 어디에 전화해요?")
+    assert not checked.ok and "되풀이" in checked.reason
+
+
 def test_an_echoed_question_is_dropped_not_answered() -> None:
     question = "휴업 중인데 신청할 수 있나요?"
     checked = verify.check(f"{question} [3] 휴업 중인 기업은 신청할 수 없습니다. [3]", EVIDENCE, SYSTEM, question)
