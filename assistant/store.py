@@ -53,6 +53,12 @@ class VectorStore:
     def ids(self) -> set[str]:
         return set(self._col.get(include=[])["ids"])
 
+    def vectors(self, ids: list[str]) -> npt.NDArray[np.float32]:
+        """The stored vectors of `ids`, in that order (benchmarks scale an index up from them)."""
+        got = self._col.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"] if got["embeddings"] is not None else [], strict=True))
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+
     def query(self, vector: npt.NDArray[np.float32], k: int, sources: Collection[str]) -> list[tuple[str, float]]:
         """Nearest chunks among `sources`, as (id, cosine similarity), best first."""
         if not sources or k <= 0:
