@@ -36,10 +36,10 @@ index: $(STAMP)
 	$(BIN)/assistant ingest corpus --prune --data-dir $(DATA)
 
 run: index
-	$(BIN)/assistant chat --data-dir $(DATA)
+	$(BIN)/assistant serve --data-dir $(DATA)
 
 lint: $(STAMP)
-	$(BIN)/ruff check assistant tests evals corpus
+	$(BIN)/ruff check assistant tests evals corpus app.py
 	$(BIN)/mypy
 
 test: lint

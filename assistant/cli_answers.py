@@ -36,6 +36,11 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="답변을 JSON 객체 하나로 출력합니다 (DESIGN.md의 계약).")
     p.set_defaults(run=_ask)
 
+    p = sub.add_parser("serve", parents=[common, model], help="웹 채팅·위젯·HTTP API·직원 페이지를 엽니다.")
+    p.add_argument("--host", default=None, help="듣는 주소 (기본: ASSISTANT_HOST, 없으면 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="듣는 포트 (기본: ASSISTANT_PORT, 없으면 7860)")
+    p.set_defaults(run=_serve)
+
     p = sub.add_parser("chat", parents=[common, model], help="터미널에서 대화합니다 (답변을 바로바로 보여 줍니다).")
     p.set_defaults(run=_chat)
 
@@ -43,8 +48,11 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, metavar="FILE.jsonl", help="평가 세트, 예: evals/gold.jsonl")
     p.add_argument("--json", type=Path, default=None, metavar="OUT", help="요약과 문항별 결과를 이 JSON 파일에 씁니다.")
     p.add_argument(
-        "--pipeline", choices=["assistant", "plain"], default="assistant",
-        help="assistant: 이 제품의 파이프라인 (기본). plain: 비교용 기본형 (밀집 검색 상위 5조각, 검증 없음)",
+        "--pipeline", choices=["assistant", "plain", "langchain"], default="assistant",
+        help=(
+            "assistant: 이 제품의 파이프라인 (기본). plain: 비교용 기본형 (우리 조각에서 밀집 검색 상위 5개, 검증 없음). "
+            "langchain: LangChain 기본 조리법 (1000자/200자 RecursiveCharacterTextSplitter 조각, 밀집 상위 5개, 검증 없음)"
+        ),
     )
     p.add_argument("--only", default=None, metavar="CATEGORIES", help="이 범주만 평가합니다 (쉼표로 구분, 예: elig,date)")
     p.set_defaults(run=_eval)
@@ -84,6 +92,21 @@ def _assistant(args: argparse.Namespace, settings: Settings) -> Assistant:
     assistant = build_assistant(settings, index)
     assistant.warm()
     return assistant
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from assistant.web import create_app
+
+    updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings.model_copy(update=updates)
+    assistant = _assistant(args, settings)
+    app = create_app(settings, assistant)
+    print(f"웹 채팅: http://{settings.host}:{settings.port}/  위젯: /widget.js  API: /api/ask  직원: /staff",
+          file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    return 0
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -151,10 +174,16 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         print("평가할 문항이 없습니다.", file=sys.stderr)
         return 1
     runner: Assistant | PlainAssistant = _assistant(args, settings)
-    if args.pipeline == "plain":
+    if args.pipeline in ("plain", "langchain"):
         from assistant.plain import PlainAssistant
 
-        runner = PlainAssistant(runner.index, runner.llm, runner.prompts)
+        search = None
+        if args.pipeline == "langchain":
+            from assistant.baseline import LangChainRetriever
+
+            print("LangChain 기준선 색인(1000자/200자 조각)을 준비합니다…", file=sys.stderr)
+            search = LangChainRetriever(runner.index, settings.data_dir / "baseline-langchain").search
+        runner = PlainAssistant(runner.index, runner.llm, runner.prompts, search=search)
     results = []
     bar = tqdm(cases, desc="평가", unit="문항", file=sys.stderr, disable=None, dynamic_ncols=True)
     for case in bar:

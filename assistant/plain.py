@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from assistant.answer import Answer, Citation, Event, Final, Sources, Timings, Token
 from assistant.index import Index
 from assistant.llm import LocalLLM, Message
 from assistant.prompts import Prompts, fill
+from assistant.types import Hit
 
 Turn = dict[str, str]
 # The model's own ways of saying it does not know; the baseline has no other refusal signal.
@@ -24,9 +25,14 @@ _REFUSED = re.compile(r"모르|모른|죄송|알 수 없|확인(할 수 없|되�
 class PlainAssistant:
     """Same interface as `Assistant` (ask/stream/warm), so the eval runs either one."""
 
-    def __init__(self, index: Index, llm: LocalLLM, prompts: Prompts, k: int = 5, answer_tokens: int = 160) -> None:
+    def __init__(
+        self, index: Index, llm: LocalLLM, prompts: Prompts, k: int = 5, answer_tokens: int = 160,
+        search: Callable[[str, int], list[Hit]] | None = None,
+    ) -> None:
+        """`search` replaces our index's dense search (the LangChain recipe's own chunks: baseline.py)."""
         self.index, self.llm, self.prompts = index, llm, prompts
         self.k, self.answer_tokens = k, answer_tokens
+        self.search = search or (lambda q, k: index.search(q, k=k, mode="dense"))
 
     def warm(self) -> None:
         """Nothing to warm: the recipe sends no system prompt of its own (the chat template's default applies)."""
@@ -40,7 +46,7 @@ class PlainAssistant:
     def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[Event]:
         started = time.perf_counter()
         timings = Timings()
-        hits = self.index.search(question, k=self.k, mode="dense")
+        hits = self.search(question, self.k)
         timings.retrieve_ms = _ms(started)
         citations = [Citation(n, h.chunk.source, h.chunk.page, h.chunk.section, h.chunk.text) for n, h in
                      enumerate(hits, start=1)]

@@ -62,6 +62,31 @@ class Settings(BaseSettings):
         description="프롬프트 파일(system.md, answer.md, rewrite.md, refusal.md) 폴더.",
     )
 
+    host: str = Field(default="127.0.0.1", description="`assistant serve`가 듣는 주소. ASSISTANT_HOST.")
+    port: int = Field(default=7860, ge=1, le=65535, description="`assistant serve`가 듣는 포트. ASSISTANT_PORT.")
+    allowed_origins: str = Field(
+        default="",
+        description="채팅 위젯을 iframe으로 넣을 수 있는 사이트 주소, 쉼표로 구분 (예: https://www.k-startup.go.kr). "
+        "비우면 이 서버 자신만. CSP frame-ancestors와 CORS에 쓰입니다. ASSISTANT_ALLOWED_ORIGINS.",
+    )
+    max_question_chars: int = Field(default=500, ge=10, le=20000, description="질문 최대 길이(글자).")
+    rate_limit_per_minute: int = Field(default=20, ge=1, description="접속자(IP) 하나가 1분에 보낼 수 있는 질문 수.")
+    queue_size: int = Field(
+        default=8, ge=1, description="모델 앞에서 기다릴 수 있는 질문 수. 넘으면 '잠시 후 다시' 안내를 바로 돌려줍니다."
+    )
+    staff_token: str = Field(
+        default="", description="직원 페이지(/staff) 접속 토큰. 비우면 직원 페이지를 닫아 둡니다. ASSISTANT_STAFF_TOKEN."
+    )
+    log_retention_days: int = Field(default=90, ge=1, description="대화·피드백 기록 보관 기간(일).")
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "conversations.sqlite3"
+
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
