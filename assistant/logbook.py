@@ -2,7 +2,8 @@
 
 In scope: writing a turn (question, answer, refused, mode, citations, first-token and total time), writing
 feedback on a turn, reading recent turns, feedback and the questions that were refused or got 👎 (for the staff
-page), and deleting rows older than the retention period. Everything that is stored passes `privacy.mask` first.
+page), and deleting rows older than the retention period (at start, then at most hourly on the next write).
+Everything that is stored passes `privacy.mask` first.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE INDEX IF NOT EXISTS turns_at ON turns(at);
 CREATE INDEX IF NOT EXISTS feedback_at ON feedback(at);
 """
+_PURGE_EVERY_S = 3600
 
 
 class Logbook:
@@ -40,11 +42,14 @@ class Logbook:
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self.retention_days = retention_days
+        self._purged_at = 0.0
         self.purge()
 
     def turn(self, answer: Answer, channel: str = "web") -> str:
         """Store one answered question; returns the turn id that feedback refers to."""
         turn_id = uuid.uuid4().hex
+        if time.time() - self._purged_at > _PURGE_EVERY_S:  # a server that runs for months still forgets
+            self.purge()
         sources = json.dumps([f"{c.source}{f' {c.page}쪽' if c.page else ''}" for c in answer.citations],
                              ensure_ascii=False)
         t = answer.timings
@@ -88,6 +93,7 @@ class Logbook:
         """Delete turns and feedback older than the retention period; returns the number of turns deleted."""
         cutoff = (now or time.time()) - self.retention_days * 86400
         with self._lock:
+            self._purged_at = time.time()
             self._db.execute("DELETE FROM feedback WHERE at < ?", (cutoff,))
             deleted = self._db.execute("DELETE FROM turns WHERE at < ?", (cutoff,)).rowcount
             self._db.execute("DELETE FROM feedback WHERE turn_id NOT IN (SELECT id FROM turns)")
