@@ -5,10 +5,13 @@ Command-line flags override the environment; the CLI passes them in as keyword a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?|https?://\[[0-9A-Fa-f:]+\](:\d{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -69,15 +72,37 @@ class Settings(BaseSettings):
         description="채팅 위젯을 iframe으로 넣을 수 있는 사이트 주소, 쉼표로 구분 (예: https://www.k-startup.go.kr). "
         "비우면 이 서버 자신만. CSP frame-ancestors와 CORS에 쓰입니다. ASSISTANT_ALLOWED_ORIGINS.",
     )
-    max_question_chars: int = Field(default=500, ge=10, le=20000, description="질문 최대 길이(글자).")
+    max_question_chars: int = Field(
+        default=500, ge=10, le=20000, description="질문 최대 길이(글자). 넘으면 API가 413으로 답합니다. ASSISTANT_MAX_QUESTION_CHARS."
+    )
+    max_request_kb: int = Field(
+        default=32, ge=1, le=1024, description="API 요청 본문 최대 크기(KB, 대화 기록 포함). 넘으면 413. ASSISTANT_MAX_REQUEST_KB."
+    )
     rate_limit_per_minute: int = Field(default=20, ge=1, description="접속자(IP) 하나가 1분에 보낼 수 있는 질문 수.")
     queue_size: int = Field(
-        default=8, ge=1, description="모델 앞에서 기다릴 수 있는 질문 수. 넘으면 '잠시 후 다시' 안내를 바로 돌려줍니다."
+        default=8, ge=0,
+        description="답변 중인 질문 뒤에서 기다릴 수 있는 질문 수(채팅과 API 합계). 넘으면 '잠시 후 다시' 안내를 바로 돌려줍니다. "
+        "ASSISTANT_QUEUE_SIZE.",
     )
     staff_token: str = Field(
         default="", description="직원 페이지(/staff) 접속 토큰. 비우면 직원 페이지를 닫아 둡니다. ASSISTANT_STAFF_TOKEN."
     )
-    log_retention_days: int = Field(default=90, ge=1, description="대화·피드백 기록 보관 기간(일).")
+    log_retention_days: int = Field(
+        default=90, ge=1, description="대화·피드백 기록 보관 기간(일). 지난 기록은 지웁니다. ASSISTANT_LOG_RETENTION_DAYS."
+    )
+    evals_dir: Path = Field(
+        default=Path(__file__).resolve().parents[1] / "evals",
+        description="직원 페이지에서 고를 수 있는 평가 세트(*.jsonl) 폴더. ASSISTANT_EVALS_DIR.",
+    )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        # subtle: the list goes verbatim into the CSP header, so a stray ";" or space would add directives.
+        bad = [o for o in value.split(",") if o.strip() and not _ORIGIN.fullmatch(o.strip().rstrip("/"))]
+        if bad:
+            raise ValueError(f"ASSISTANT_ALLOWED_ORIGINS에 origin이 아닌 값이 있습니다: {bad} (예: https://www.example.go.kr)")
+        return value
 
     @property
     def origins(self) -> list[str]:
@@ -86,6 +111,11 @@ class Settings(BaseSettings):
     @property
     def log_path(self) -> Path:
         return self.data_dir / "conversations.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Documents uploaded on the staff page are kept here, so a re-index can read them again."""
+        return self.data_dir / "uploads"
 
     @property
     def chroma_dir(self) -> Path:

@@ -2,26 +2,36 @@
 the AI-use notice and "공고문이 우선합니다" before first use, 👍/👎 with an optional comment. The only module
 importing gradio.
 
-Mounted twice on the FastAPI app: `/` (full page) and `/embed` (compact, for the widget's iframe). Gradio's queue
-runs one answer at a time and shows the applicant their place in line; the service's gate answers "busy" beyond
-the configured queue size.
+Mounted twice on the FastAPI app: `/` (full page) and `/embed` (compact, for the widget's iframe). Answers go
+through the service's line in front of the model (shared with the API): one at a time, the applicant sees how many
+are ahead ("내 앞에 2명"), and beyond the configured queue size gets the Korean "busy" message at once.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("GRADIO_TELEMETRY_ENABLED", "False")
+# Before gradio is imported: no usage analytics, no version check, no Hugging Face calls, no browser-side run
+# history (it offers to sync questions to a Hugging Face bucket). Forced, not defaulted: offline is a promise.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["GRADIO_RUN_HISTORY"] = "False"
+os.environ["GRADIO_SSR_MODE"] = "False"
+os.environ["GRADIO_MCP_SERVER"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 import gradio as gr
 from fastapi import FastAPI
 
 from assistant.answer import Answer, Sources, Token
-from assistant.web_api import Logged, Refused, Service
+from assistant.web_api import FAILED, Logged, Refused, Service, Waiting
+
+log = logging.getLogger(__name__)
 
 TITLE = "AI 초격차 챌린지 사업 안내 도우미"
 NOTICE = (
@@ -44,6 +54,17 @@ CSS = """
 # System fonts only: the default theme would fetch web fonts from a CDN.
 THEME = gr.themes.Default(font=["system-ui", "Apple SD Gothic Neo", "NanumGothic", "Noto Sans KR", "sans-serif"],
                           font_mono=["ui-monospace", "monospace"])
+
+
+_LINE_MARK = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([#>+*-])", re.M)
+_INLINE_MARK = re.compile(r"([\\`*_~<])")
+
+
+def plain_markdown(text: str) -> str:
+    """Answer text shown as written: the chat renders Markdown, and an answer that begins "2025. 3. 18." would
+    otherwise become a numbered list starting at 2025 (and "*" or "_" would turn into emphasis)."""
+    text = _INLINE_MARK.sub(r"\\\1", text)
+    return _LINE_MARK.sub(lambda m: f"{m[1]}{m[2]}\\{m[3]}{m[4]}" if m[2] else f"{m[5]}\\{m[6]}", text)
 
 
 def citations_html(answer: Answer) -> str:
@@ -71,7 +92,7 @@ def build(service: Service, compact: bool = False) -> gr.Blocks:
             box = gr.Textbox(placeholder="질문을 입력하세요 (예: 접수 마감은 언제인가요?)", show_label=False,
                              elem_id="question", scale=5, max_lines=4)
             send = gr.Button("보내기", variant="primary", elem_id="send", scale=1, min_width=80)
-        gr.Examples(EXAMPLES, inputs=box, label="이런 질문을 해 보세요")
+        gr.Examples(EXAMPLES, inputs=box, label="이런 질문을 해 보세요", elem_id="examples")
         with gr.Accordion("답변 평가 의견 (선택)", open=False):
             comment = gr.Textbox(label="👍/👎를 누르기 전에 의견을 적으면 함께 전달됩니다.", elem_id="feedback-comment")
         status = gr.Markdown(elem_id="feedback-status")
@@ -82,28 +103,42 @@ def build(service: Service, compact: bool = False) -> gr.Blocks:
             messages = list(messages or [])
             try:
                 question, history = service.check(question, plain)
+                service.admit(client)
             except Refused as exc:
+                if question and isinstance(question, str) and question.strip():
+                    messages += [{"role": "user", "content": plain_markdown(question.strip()[:200])},
+                                 {"role": "assistant", "content": exc.message}]
                 yield messages, plain, ids, exc.message
                 return
-            messages += [{"role": "user", "content": question}, {"role": "assistant", "content": "근거를 찾는 중…"}]
+            messages += [{"role": "user", "content": plain_markdown(question)},
+                         {"role": "assistant", "content": "근거를 찾는 중…"}]
             yield messages, plain, ids, ""
             shown = ""
             try:
-                for event in service.events(client, question, history, "web"):
-                    if isinstance(event, Sources):
-                        messages[-1] = {"role": "assistant", "content": f"근거 {len(event.citations)}건을 찾았습니다. 답을 쓰는 중…"}
+                for event in service.answer(question, history, "web"):
+                    if isinstance(event, Waiting):
+                        text = f"다른 질문에 먼저 답하고 있어요. 내 앞에 {event.ahead}명 — 차례가 되면 바로 답합니다…"
+                        messages[-1] = {"role": "assistant", "content": text}
+                    elif isinstance(event, Sources):
+                        text = f"근거 {len(event.citations)}건을 찾았습니다. 답을 쓰는 중…"
+                        messages[-1] = {"role": "assistant", "content": text}
                     elif isinstance(event, Token):
                         shown += event.text
-                        messages[-1] = {"role": "assistant", "content": shown}
+                        messages[-1] = {"role": "assistant", "content": plain_markdown(shown)}
                     elif isinstance(event, Logged):
                         answer = event.answer
-                        messages[-1] = {"role": "assistant", "content": answer.answer + citations_html(answer)}
+                        content = plain_markdown(answer.answer) + citations_html(answer)
+                        messages[-1] = {"role": "assistant", "content": content}
                         ids = {**ids, len(messages) - 1: event.turn_id}
                         plain = [*plain, {"role": "user", "content": question},
                                  {"role": "assistant", "content": answer.answer}]
                     yield messages, plain, ids, ""
             except Refused as exc:
                 messages[-1] = {"role": "assistant", "content": exc.message}
+                yield messages, plain, ids, ""
+            except Exception:
+                log.exception("chat answer failed")
+                messages[-1] = {"role": "assistant", "content": FAILED}
                 yield messages, plain, ids, ""
 
         def feedback(data: gr.LikeData, ids: dict[int, str], note: str) -> tuple[str, str]:
@@ -114,19 +149,24 @@ def build(service: Service, compact: bool = False) -> gr.Blocks:
             service.logbook.feedback(turn_id, 1 if data.liked else -1, note or "")
             return "의견 고맙습니다. 담당자가 확인합니다.", ""
 
-        inputs = [box, chatbot, turns, turn_ids]
+        asked = gr.State("")
+        inputs = [asked, chatbot, turns, turn_ids]
         outputs = [chatbot, turns, turn_ids, status]
+        # The box empties at once (no queue); the answer then waits its turn in the service's line, which also
+        # serves the API and says how many are ahead. subtle: no Gradio concurrency limit here — a request held
+        # in Gradio's own queue would never reach the line's "busy" check; the line itself bounds the waiting.
         for trigger in (box.submit, send.click):
-            trigger(respond, inputs, outputs, concurrency_limit=1, concurrency_id="model").then(
-                lambda: "", None, box)
+            trigger(lambda q: ("", q), box, [box, asked], queue=False).then(
+                respond, inputs, outputs, concurrency_limit=None)
         chatbot.like(feedback, [turn_ids, comment], [status, comment])
-    queued: gr.Blocks = demo.queue(default_concurrency_limit=1, max_size=max(1, service.settings.queue_size))
+    size = service.settings.queue_size + 1
+    queued: gr.Blocks = demo.queue(default_concurrency_limit=1, max_size=4 * size)
     return queued
 
 
 def mount(app: FastAPI, service: Service) -> FastAPI:
-    options: dict[str, Any] = {"theme": THEME, "css": CSS, "footer_links": [], "ssr_mode": False,
-                               "mcp_server": False, "pwa": False, "enable_monitoring": False}
+    options: dict[str, Any] = {"theme": THEME, "css": CSS, "footer_links": [], "ssr_mode": False, "run_history": False,
+                               "mcp_server": False, "pwa": False, "enable_monitoring": False, "max_file_size": "1kb"}
     app = gr.mount_gradio_app(app, build(service, compact=True), path="/embed", **options)
     mounted: FastAPI = gr.mount_gradio_app(app, build(service), path="/", **options)
     return mounted
