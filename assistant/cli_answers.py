@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant import cli_report
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,7 +56,9 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         ),
     )
     p.add_argument("--only", default=None, metavar="CATEGORIES", help="이 범주만 평가합니다 (쉼표로 구분, 예: elig,date)")
+    cli_report.add_options(p)
     p.set_defaults(run=_eval)
+    cli_report.add_parser(sub, common)
 
 
 def _index_ready(settings: Settings) -> Index:
@@ -173,6 +176,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if not cases:
         print("평가할 문항이 없습니다.", file=sys.stderr)
         return 1
+    inputs = cli_report.load_inputs(args)  # before the model loads: a wrong path fails in a second, not an hour
     runner: Assistant | PlainAssistant = _assistant(args, settings)
     if args.pipeline in ("plain", "langchain"):
         from assistant.plain import PlainAssistant
@@ -197,4 +201,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
         out = {"summary": summary, "cases": [r.to_json() for r in results]}
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"결과를 {args.json}에 썼습니다.", file=sys.stderr)
+    if args.report:
+        cli_report.write(args.report, inputs, results, pipeline=args.pipeline, eval_file=args.file.name,
+                         only=args.only or "")
     return 0

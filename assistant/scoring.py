@@ -13,13 +13,14 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from assistant import metrics, numbers
-from assistant.answer import Answer
+from assistant.answer import Answer, Citation, Timings
 from assistant.evalset import Case
 
+_TIMINGS = frozenset(f.name for f in fields(Timings))
 _CITE = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")  # "[1]", "[1, 2]"
 
 
@@ -49,6 +50,8 @@ class CaseResult:
             "category": self.case.category,
             "question": self.case.question,
             "answerable": self.case.answerable,
+            "sources": list(self.case.sources),
+            "pages": list(self.case.pages),
             "passed": self.passed,
             "reason": self.reason,
             "citation_valid": self.citation_valid,
@@ -59,6 +62,44 @@ class CaseResult:
             "draft": self.answer.draft,
             "retrieved": [list(hit) for hit in self.answer.retrieved],
         }
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> CaseResult:
+        """The inverse of `to_json`, as far as it goes: enough to summarize and compare saved runs again.
+
+        `must_include` and `history` are not saved, so the rebuilt case cannot be scored again; its verdict is kept.
+        Rows written before `sources`/`pages` were saved rebuild without them (no retrieval truth).
+        """
+        a = row["answer"]
+        t = a.get("timings", {})
+        answer = Answer(
+            question=a.get("question", row["question"]),
+            answer=a.get("answer", ""),
+            refused=bool(a.get("refused", False)),
+            citations=[
+                Citation(c["n"], c["source"], c.get("page"), c.get("section", ""), c.get("quote", ""))
+                for c in a.get("citations", [])
+            ],
+            timings=Timings(**{k: t[k] for k in _TIMINGS if k in t}),
+            model=a.get("model", ""),
+            mode=a.get("mode", "generated"),
+            standalone_question=a.get("standalone_question", ""),
+            basis=a.get("basis", ""),
+            note=row.get("note", ""),
+            draft=row.get("draft", ""),
+            retrieved=[(hit[0], hit[1]) for hit in row.get("retrieved", [])],
+            coverage=float(row.get("coverage", 0.0)),
+        )
+        case = Case(
+            id=row["id"],
+            question=row["question"],
+            answerable=bool(row["answerable"]),
+            sources=tuple(row.get("sources", ())),
+            pages=tuple(row.get("pages", ())),
+            category=row.get("category", ""),
+        )
+        return cls(case, answer, bool(row["passed"]), row.get("reason", ""), row.get("citation_valid"),
+                   list(row.get("unsupported", [])))
 
 
 def score_case(case: Case, answer: Answer) -> CaseResult:
