@@ -1,5 +1,5 @@
-"""The `assistant` command line: ingest, search, documents, remove (here), ask, chat, eval (cli_answers.py) and report (cli_report.py).
-A thin edge over the library.
+"""The `assistant` command line: ingest, search, documents, remove (here), ask, chat, eval (cli_answers.py) and
+report (cli_report.py). A thin edge over the library.
 
 Domain errors become Korean messages here; nothing below this module prints.
 """
