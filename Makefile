@@ -20,14 +20,14 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=$(call HAS,avx) -DGGML_AVX2=$(
 WHEELS := $(HOME)/.cache/program-assistant/wheels/$(shell echo '$(CMAKE_ARGS)' | sha1sum | cut -c1-12)
 LLAMA := llama-cpp-python==$(shell sed -n 's/^llama[-_]cpp[-_]python==//Ip' constraints.txt)
 
-.PHONY: run test setup index lint corpus clean
+.PHONY: run test setup index lint corpus clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
 	ls $(WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
 		$(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir '$(LLAMA)' -w $(WHEELS)
-	$(BIN)/python -m pip install --quiet --find-links $(WHEELS) -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --find-links $(WHEELS) -c constraints.txt -e '.[dev,server,postgres]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -42,7 +42,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check assistant tests evals corpus app.py
 	$(BIN)/mypy
 
-test: lint
+# The browser tests drive Debian's Chromium through Playwright (no browser download); fonts-nanum so screenshots
+# show Hangul. Installed once, with sudo when not root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi nanum || \
+		{ $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
+		chromium fonts-nanum fontconfig; }
+
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 corpus: $(STAMP)

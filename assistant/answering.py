@@ -17,7 +17,7 @@ from assistant.answer import Answer, AnswerMode, Citation, Event, Final, Sources
 from assistant.contacts import Contact, find_contact
 from assistant.evidence import Scored, Selection, Selector, kind_rank
 from assistant.index import Index
-from assistant.llm import LocalLLM, Message
+from assistant.llm import ChatModel, Message
 from assistant.prompts import Prompts, fill
 from assistant.scope import Scope
 from assistant.types import Chunk
@@ -52,7 +52,7 @@ class _Corpus:
 
 
 class Assistant:
-    def __init__(self, index: Index, llm: LocalLLM, prompts: Prompts, options: Options | None = None) -> None:
+    def __init__(self, index: Index, llm: ChatModel, prompts: Prompts, options: Options | None = None) -> None:
         self.index, self.llm, self.prompts = index, llm, prompts
         self.options = options or Options()
         self.selector = Selector(index.morphs, index.term_weights)

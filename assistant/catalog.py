@@ -3,7 +3,8 @@
 A document's chunks become visible in one transaction (`replace`), so a crash leaves either the old or the
 new version, never a mix. The vector store may hold extra vectors after a crash; `Index` removes any the
 catalog does not list. Chunk texts and BM25 terms live here too, so the keyword index can be rebuilt from
-this file alone. Out of scope: concurrent writers from several processes (ingestion is one process).
+this file alone. Out of scope: concurrent writers from several processes (ingestion is one process), and the
+mirror of a Chroma server's corpus that replicas keep in memory (shared_catalog.py).
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ class Catalog:
             return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
         return {r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))}
 
-    def replace(self, doc: DocInfo, chunks: list[Chunk], terms: list[list[str]]) -> None:
-        """Make `chunks` the document's only chunks, atomically."""
+    def replace(
+        self, doc: DocInfo, chunks: list[Chunk], terms: list[list[str]], ingested_at: float | None = None
+    ) -> None:
+        """Make `chunks` the document's only chunks, atomically (`ingested_at` defaults to now)."""
         placeholders = ", ".join("?" for _ in _DOC_FIELDS)
         chunk_cols = ", ".join([*_CHUNK_FIELDS, "terms"])
         chunk_marks = ", ".join("?" for _ in range(len(_CHUNK_FIELDS) + 1))
@@ -110,7 +113,7 @@ class Catalog:
             db.execute(
                 f"INSERT OR REPLACE INTO documents ({', '.join(_DOC_FIELDS)}, ingested_at) "
                 f"VALUES ({placeholders}, ?)",
-                (*asdict(doc).values(), time.time()),
+                (*asdict(doc).values(), time.time() if ingested_at is None else ingested_at),
             )
             db.executemany(
                 f"INSERT INTO chunks ({chunk_cols}) VALUES ({chunk_marks})",

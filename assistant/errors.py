@@ -51,3 +51,7 @@ class ContextTooLong(AssistantError):
         self.prompt_tokens = prompt_tokens
         self.max_tokens = max_tokens
         self.n_ctx = n_ctx
+
+
+class ModelServerError(AssistantError):
+    """The OpenAI-compatible model server (ASSISTANT_LLM_URL) is unreachable or answered with an error."""

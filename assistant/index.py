@@ -61,7 +61,9 @@ class Index:
         self.candidate_k, self.rrf_k = candidate_k, rrf_k
         self._keyword: tuple[int, KeywordIndex] | None = None
         self._idf: tuple[int, dict[str, float]] | None = None
-        self.repaired = self._reconcile()
+        # subtle: with a Chroma server, vectors the catalog does not list may be another replica's ingestion in
+        # flight; the server's own records decide what is visible (shared_catalog.py), so nothing is repaired here.
+        self.repaired = [] if store.shared else self._reconcile()
 
     def _reconcile(self) -> list[str]:
         """Make the vector store agree with the catalog; return the sources that must be re-ingested."""
@@ -97,7 +99,7 @@ class Index:
         vectors = self.embedder.passages(contexts)
         terms = self.morphs.terms_many(contexts)
         old_ids = self.catalog.chunk_ids(info.source)
-        self.store.upsert(chunks, vectors)
+        self.store.upsert(chunks, vectors, terms, sha)
         self.catalog.replace(info, chunks, terms)
         stale = old_ids - {c.id for c in chunks}
         if stale:

@@ -2,8 +2,9 @@
 
 In scope: loading a GGUF (path from model_files.resolve_model), rendering chat messages with the model's own chat
 template, counting tokens with the model's own tokenizer, refusing prompts that would not fit (ContextTooLong)
-before llama.cpp does, streamed and whole completions, and timing stats of the last call.
-Out of scope: choosing or filling prompts (prompts/ and the answer pipeline), retrieval, an HTTP llama.cpp server.
+before llama.cpp does, streamed and whole completions, and timing stats of the last call; the tokenizer and chat
+template alone (`ChatTokenizer`) for a process that generates on a server. Out of scope: choosing or filling
+prompts (prompts/ and the answer pipeline), retrieval, talking to an HTTP llama.cpp server (llm_remote.py).
 This is the only module that imports llama_cpp.
 
 Prefix caching: llama-cpp-python keeps the tokens of the previous evaluation and, when a new prompt starts with the
@@ -19,7 +20,7 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import llama_cpp
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -55,6 +56,72 @@ class CallStats:
         return self.generated_tokens / self.decode_ms * 1000 if self.decode_ms > 0 else 0.0
 
 
+class ChatModel(Protocol):
+    """What the answer pipeline needs of a model: LocalLLM here, RemoteLLM (llm_remote.py) over HTTP."""
+
+    model_name: str
+    n_ctx: int
+
+    @property
+    def last_stats(self) -> CallStats | None: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def budget(self, messages: Sequence[Message]) -> int: ...
+
+    def stream_chat(
+        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: list[str] | None = None
+    ) -> Iterator[str]: ...
+
+    def complete_chat(
+        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: list[str] | None = None
+    ) -> str: ...
+
+    def warm(self, system_prompt: str) -> None: ...
+
+
+class ChatTokenizer:
+    """The model's own tokenizer and chat template, over a loaded `Llama` (full, or `vocab_only` for a
+    process whose generation runs on a server: it reads the GGUF's vocabulary in about 0.4 s and ~90 MB)."""
+
+    def __init__(self, llama: llama_cpp.Llama, model_path: Path) -> None:
+        self._llama = llama
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelMissing(f"모델 파일에 대화 템플릿(tokenizer.chat_template)이 없습니다: {model_path}")
+        eos, bos = self._token_text(llama.token_eos()), self._token_text(llama.token_bos())
+        self._chat = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        # Without the generation prompt, a system-only rendering is the leading part of every full rendering.
+        self._prefix = Jinja2ChatFormatter(
+            template=template, eos_token=eos, bos_token=bos, add_generation_prompt=False
+        )
+
+    @classmethod
+    def of_file(cls, model_path: Path) -> ChatTokenizer:
+        try:
+            llama = llama_cpp.Llama(model_path=str(model_path), vocab_only=True, verbose=False)
+        except ValueError as exc:
+            raise ModelMissing(f"모델 파일을 읽을 수 없습니다: {model_path} ({exc})") from exc
+        return cls(llama, model_path)
+
+    def _token_text(self, token: int) -> str:
+        return "" if token < 0 else self._llama.detokenize([token], special=True).decode("utf-8", "replace")
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        return self._render(self._chat, messages)
+
+    def prefix_tokens(self, system_prompt: str) -> list[int]:
+        return self._render(self._prefix, [{"role": "system", "content": system_prompt}])
+
+    def _render(self, formatter: Jinja2ChatFormatter, messages: Sequence[Message]) -> list[int]:
+        rendered = formatter(messages=cast(Any, list(messages))).prompt
+        # The template already writes any BOS text, so the tokenizer must not add another.
+        return self._llama.tokenize(rendered.encode("utf-8"), add_bos=False, special=True)
+
+
 class LocalLLM:
     """A GGUF chat model in this process. Thread-safe: one lock serializes every call that touches the context."""
 
@@ -76,36 +143,19 @@ class LocalLLM:
         self.load_ms = (time.perf_counter() - started) * 1000
         self.model_name = model_path.name
         self.n_ctx = self._llama.n_ctx()
-        template = self._llama.metadata.get("tokenizer.chat_template")
-        if not template:
-            raise ModelMissing(f"모델 파일에 대화 템플릿(tokenizer.chat_template)이 없습니다: {model_path}")
-        eos = self._token_text(self._llama.token_eos())
-        bos = self._token_text(self._llama.token_bos())
-        self._chat = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
-        # Without the generation prompt, a system-only rendering is the leading part of every full rendering.
-        self._prefix = Jinja2ChatFormatter(
-            template=template, eos_token=eos, bos_token=bos, add_generation_prompt=False
-        )
+        self._tokens = ChatTokenizer(self._llama, model_path)
         self._lock = threading.Lock()
         self.last_stats: CallStats | None = None
-
-    def _token_text(self, token: int) -> str:
-        return "" if token < 0 else self._llama.detokenize([token], special=True).decode("utf-8", "replace")
 
     # Tokenizing reads only the vocabulary, not the context, so it runs outside the lock and a budget check
     # never waits for another request's generation.
     def count_tokens(self, text: str) -> int:
         """Tokens of plain text (special-token markup is counted as text) with the model's tokenizer."""
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        return self._tokens.count_tokens(text)
 
     def prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
         """Token ids of the rendered chat prompt, ending with the assistant turn's opening."""
-        return self._render(self._chat, messages)
-
-    def _render(self, formatter: Jinja2ChatFormatter, messages: Sequence[Message]) -> list[int]:
-        rendered = formatter(messages=cast(Any, list(messages))).prompt
-        # The template already writes any BOS text, so the tokenizer must not add another.
-        return self._llama.tokenize(rendered.encode("utf-8"), add_bos=False, special=True)
+        return self._tokens.prompt_tokens(messages)
 
     def budget(self, messages: Sequence[Message]) -> int:
         """Tokens left for the answer after this prompt (negative when the prompt alone overflows)."""
@@ -144,7 +194,7 @@ class LocalLLM:
 
     def warm(self, system_prompt: str) -> None:
         """Evaluate the system prompt once, so the next question pays only for its own tokens."""
-        tokens = self._render(self._prefix, [{"role": "system", "content": system_prompt}])
+        tokens = self._tokens.prefix_tokens(system_prompt)
         if len(tokens) >= self.n_ctx:
             raise ContextTooLong(len(tokens), 0, self.n_ctx)
         with self._lock:

@@ -4,6 +4,10 @@ In scope: writing a turn (question, answer, refused, mode, citations, first-toke
 feedback on a turn, reading recent turns, feedback and the questions that were refused or got 👎 (for the staff
 page), and deleting rows older than the retention period (at start, then at most hourly on the next write).
 Everything that is stored passes `privacy.mask` first.
+
+Where: a SQLite file by default (replicas on one machine may share it: WAL, one short write per turn), or a
+PostgreSQL database named by `ASSISTANT_DB_URL` (postgresql://…, through psycopg 3, extra `postgres`) for
+replicas on several machines. The SQL is written once for both; `_Postgres` only swaps the placeholder style.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answer
+from assistant.errors import StoreError
 from assistant.privacy import mask
 
 _SCHEMA = """
@@ -34,12 +39,45 @@ CREATE INDEX IF NOT EXISTS feedback_at ON feedback(at);
 _PURGE_EVERY_S = 3600
 
 
+class _Postgres:
+    """The few calls Logbook makes, on a psycopg 3 connection in autocommit mode, with `?` placeholders."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise StoreError("ASSISTANT_DB_URL가 PostgreSQL입니다: `pip install -e '.[postgres]'`로 psycopg를 설치하세요.") from exc
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"기록 DB에 연결할 수 없습니다 ({exc.__class__.__name__})") from exc
+        # PostgreSQL's REAL is 4 bytes (a timestamp would lose minutes); the id counts by itself.
+        schema = _SCHEMA.replace("REAL", "DOUBLE PRECISION").replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+        for statement in filter(str.strip, schema.split(";")):
+            self._conn.execute(statement.encode())
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return self._conn.execute(sql.replace("?", "%s").encode(), params)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class Logbook:
-    def __init__(self, path: Path, retention_days: int = 90) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+    def __init__(self, path: Path, retention_days: int = 90, url: str = "") -> None:
+        """The log at `path`, unless `url` (ASSISTANT_DB_URL) names sqlite:///another/path or a PostgreSQL DB."""
+        self._db: Any
+        if url.startswith(("postgresql://", "postgres://")):
+            self._db = _Postgres(url)
+        else:
+            if url:
+                if not url.startswith("sqlite:///"):
+                    raise StoreError(f"ASSISTANT_DB_URL는 sqlite:///경로 또는 postgresql://… 이어야 합니다: {url.split(':')[0]}:…")
+                path = Path(url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self.retention_days = retention_days
         self._purged_at = 0.0

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from assistant.answer import Answer, Citation, Event, Final, Sources, Timings, Token
 from assistant.index import Index
-from assistant.llm import LocalLLM, Message
+from assistant.llm import ChatModel, Message
 from assistant.prompts import Prompts, fill
 from assistant.types import Hit
 
@@ -26,7 +26,7 @@ class PlainAssistant:
     """Same interface as `Assistant` (ask/stream/warm), so the eval runs either one."""
 
     def __init__(
-        self, index: Index, llm: LocalLLM, prompts: Prompts, k: int = 5, answer_tokens: int = 160,
+        self, index: Index, llm: ChatModel, prompts: Prompts, k: int = 5, answer_tokens: int = 160,
         search: Callable[[str, int], list[Hit]] | None = None,
     ) -> None:
         """`search` replaces our index's dense search (the LangChain recipe's own chunks: baseline.py)."""

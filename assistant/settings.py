@@ -65,6 +65,28 @@ class Settings(BaseSettings):
         description="프롬프트 파일(system.md, answer.md, rewrite.md, refusal.md) 폴더.",
     )
 
+    chroma_url: str = Field(
+        default="",
+        description="Chroma 서버 주소(예: http://127.0.0.1:8001). 주면 내장 Chroma 대신 이 서버에 색인하고 검색하며, 키워드(BM25) "
+        "색인은 서버의 조각으로 다시 만듭니다. 비우면 data_dir 안의 내장 Chroma. ASSISTANT_CHROMA_URL.",
+    )
+    chroma_token: str = Field(
+        default="", description="Chroma 서버 앞 프록시에 보내는 Bearer 토큰(선택). ASSISTANT_CHROMA_TOKEN."
+    )
+    llm_url: str = Field(
+        default="",
+        description="OpenAI 호환 llama.cpp 서버 주소, 쉼표로 여러 개(예: http://127.0.0.1:8002). 주면 이 프로세스에 모델을 "
+        "올리지 않고 덜 바쁜 서버로 생성(스트리밍 포함)을 보냅니다. ASSISTANT_LLM_URL.",
+    )
+    llm_timeout_s: float = Field(
+        default=120.0, gt=0, description="모델 서버 응답을 기다리는 시간 한도(초). ASSISTANT_LLM_TIMEOUT_S."
+    )
+    db_url: str = Field(
+        default="",
+        description="대화·피드백 기록 DB. 비우면 data_dir/conversations.sqlite3; sqlite:///경로 또는 "
+        "postgresql://사용자:암호@호스트/DB (여러 복제 서버가 한 DB를 씀). ASSISTANT_DB_URL.",
+    )
+
     host: str = Field(default="127.0.0.1", description="`assistant serve`가 듣는 주소. ASSISTANT_HOST.")
     port: int = Field(default=7860, ge=1, le=65535, description="`assistant serve`가 듣는 포트. ASSISTANT_PORT.")
     allowed_origins: str = Field(

@@ -47,7 +47,7 @@ def localize_html(page: str) -> str:
 
 def create_app(settings: Settings, assistant: Any, index: Any = None, with_ui: bool = True) -> FastAPI:
     """The whole app around one loaded assistant. `with_ui=False` leaves Gradio out (API-only tests)."""
-    logbook = Logbook(settings.log_path, settings.log_retention_days)
+    logbook = Logbook(settings.log_path, settings.log_retention_days, url=settings.db_url)
     service = web_api.Service(assistant, logbook, settings)
     app = FastAPI(title="program-assistant", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.service = service
