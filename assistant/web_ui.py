@@ -85,7 +85,8 @@ def build(service: Service, compact: bool = False) -> gr.Blocks:
             gr.Markdown(f"## {TITLE}")
         gr.Markdown(NOTICE, elem_id="ai-notice")
         chatbot = gr.Chatbot(label="대화", elem_id="chat", height=420 if compact else 520,
-                             feedback_options=("Like", "Dislike"), sanitize_html=True)
+                             feedback_options=("Like", "Dislike"), sanitize_html=True,
+                             buttons=["copy", "copy_all"])  # no "share": it posts to Hugging Face
         turns = gr.State([])  # [{"role", "content"}] without the citation markup, for follow-ups
         turn_ids = gr.State({})  # chat message index -> logged turn id
         with gr.Row():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import socket
 import threading
@@ -18,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from assistant.answering import Assistant
 from assistant.settings import Settings
@@ -28,7 +30,6 @@ DOCS = ROOT / "docs"
 TOKEN = "browser-staff"
 pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium가 없습니다 (apt: chromium fonts-nanum)"),
-    pytest.mark.skip(reason="not yet adapted to the reworked chat page (web_ui.py of 37f76a4); Makefile does not install Chromium yet"),
 ]
 
 
@@ -133,7 +134,7 @@ def test_the_widget_on_a_program_page_answers_with_a_citation_and_takes_feedback
     assert "faq.md" in answer.inner_text() or "notice.pdf" in answer.inner_text()
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "widget-phone.png"))
-    dislike = chat.locator("#chat button[aria-label='Dislike']").last
+    dislike = chat.locator("#chat button[aria-label='싫어요'], #chat button[aria-label='Dislike']").last
     dislike.wait_for(state="attached", timeout=30_000)
     dislike.dispatch_event("click")  # at phone width the message buttons show on hover only
     chat.locator("#feedback-status").get_by_text("고맙습니다").wait_for(timeout=15_000)
@@ -159,6 +160,15 @@ def test_the_chat_page_screenshot(site: dict[str, Any], browser: Any) -> None:
     page.goto(site["app"] + "/")
     page.locator("#ai-notice").wait_for(timeout=30_000)
     assert "이런 질문을 해 보세요" in page.content()
+    page.locator("#examples button", has_text="사업화자금은 최대 얼마까지").first.click()  # an example fills the box
+    expect(page.locator("#question textarea")).to_have_value(re.compile("사업화자금"), timeout=10_000)
+    page.locator("#send").click()
+    sources = page.locator("#chat .pa-sources").last
+    sources.wait_for(timeout=120_000)
+    sources.locator("summary").click()
+    assert "억" in page.locator("#chat").inner_text()
+    labels = page.locator("#chat button").evaluate_all("els => els.map(e => e.getAttribute('aria-label') || '')")
+    assert all(labels), labels  # every button is named (the Hugging Face "share" button had no name and is gone)
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "chat.png"))
     assert outside == []
