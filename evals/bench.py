@@ -8,6 +8,9 @@ Measured, never asserted (the tests assert content, not time). Sections:
 - model: prompt and decode tokens/s of one prompt through our `LocalLLM` and through llama-cpp-python's own
   `create_chat_completion` on the same model file and prompt; our overhead as a ratio.
 - memory: peak resident memory of this process (model, embeddings, index) after all of the above.
+- serve: `assistant serve` started as its own process on a copy of the index; the same questions streamed through
+  `POST /api/ask/stream` one after another: time to the first token event and to the final event as the HTTP
+  client sees it, and the server's peak resident memory (VmHWM) after them.
 
 Usage: python evals/bench.py [--json evals/out/bench.json] [--real] [--scales 1000,10000] [--questions 12]
 """
@@ -21,6 +24,9 @@ import json
 import os
 import platform
 import resource
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 
 from assistant.collect import collect
@@ -71,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Before the throughput section loads two more copies of the model for its comparison.
         result["memory"] = {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
         result["model"] = _model_throughput(assistant, settings)
+        del assistant
+        shutil.copytree(settings.data_dir, Path(tmp) / "serve")
+        result["serve"] = _serve(Path(tmp) / "serve", questions[: args.questions])
     print(format_table(result))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +163,48 @@ def _answer_latency(assistant: Any, questions: list[str]) -> dict[str, Any]:
             "model_first_token_p50_ms": round(percentile(generated_first, 50))}
 
 
+def _serve(data_dir: Path, questions: list[str]) -> dict[str, Any]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([str(Path(sys.executable).with_name("assistant")), "serve", "--data-dir", str(data_dir),
+                               "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL)
+    try:
+        started = time.perf_counter()
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"assistant serve가 끝났습니다 (코드 {server.returncode})")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        ready_s = time.perf_counter() - started
+        first, total = [], []
+        with httpx.Client(timeout=300) as client:
+            for q in questions:
+                t0 = time.perf_counter()
+                t_first = None
+                with client.stream("POST", f"{url}/api/ask/stream", json={"question": q}) as response:
+                    for line in response.iter_lines():
+                        if t_first is None and line in ("event: token", "event: final"):
+                            t_first = time.perf_counter() - t0
+                t_total = time.perf_counter() - t0
+                first.append((t_first or t_total) * 1000)
+                total.append(t_total * 1000)
+                print(f"  [serve] {first[-1]:.0f} ms / {t_total * 1000:.0f} ms  {q}", file=sys.stderr)
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        hwm_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"questions": len(questions), "ready_s": round(ready_s, 1),
+            "first_token_p50_ms": round(percentile(first, 50)), "first_token_p95_ms": round(percentile(first, 95)),
+            "total_p50_ms": round(percentile(total, 50)), "total_p95_ms": round(percentile(total, 95)),
+            "peak_rss_mb": round(hwm_kb / 1024)}
+
+
 def _model_throughput(assistant: Any, settings: Settings) -> dict[str, Any]:
     """One fixed prompt (system + ~400 tokens of evidence + question), cold on both sides: ours, then direct."""
     import llama_cpp
@@ -213,6 +265,11 @@ def format_table(r: dict[str, Any]) -> str:
     lines.append(f"| 같은 프롬프트 전체 시간 (우리 / 직접) | {md['ours_total_ms']} / {md['direct_total_ms']} ms "
                  f"(비율 {md['overhead_ratio']}) |")
     lines.append(f"| 최대 메모리 (이 프로세스, 답변 후: 모델 1개, 색인 3개) | {r['memory']['peak_rss_mb']:.0f} MB |")
+    if sv := r.get("serve"):
+        lines.append(f"| serve: /api/ask/stream 첫 토큰 ({sv['questions']}문항, HTTP 클라이언트 기준) | "
+                     f"p50 {sv['first_token_p50_ms']} ms, p95 {sv['first_token_p95_ms']} ms |")
+        lines.append(f"| serve: 전체 답변 시간 | p50 {sv['total_p50_ms']} ms, p95 {sv['total_p95_ms']} ms |")
+        lines.append(f"| serve: 최대 메모리 (VmHWM) · 시작까지 | {sv['peak_rss_mb']} MB · {sv['ready_s']} s |")
     return "\n".join(lines)
 
 
