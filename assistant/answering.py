@@ -166,7 +166,10 @@ class Assistant:
             if checked.ok:
                 text, cited = _with_quote(checked.text, [citations[n - 1] for n in checked.cited], citations[0])
                 final = finish(text, "generated", cited, **common)
-            elif checked.unsourced and selection.coverage < self.options.unsourced_coverage:
+            elif (checked.unsourced and selection.coverage < self.options.unsourced_coverage) or (
+                    checked.deflects and selection.coverage < self.options.quote_coverage):
+                # subtle: "[1]을 참고하세요" over evidence that misses the question's terms means the model did
+                # not find the answer either; quoting that evidence would look like an answer.
                 refusal = self._refusal(corpus)
                 final = finish(refusal, "refusal", self._contact_citation(corpus), note=checked.reason, **common)
             else:

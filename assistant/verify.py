@@ -29,7 +29,12 @@ _NO = re.compile(r"불가|수\s*없|않|못|제외|금지|아닙|아니")
 # "되나요?", "해도 돼요?": a yes to such a question must rest on evidence that itself allows something.
 _PERMISSION = re.compile(r"되나요|돼요|될까요|되요|가능한가요|가능해요|할\s*수\s*있|해도|써도|받아도|넣어도")
 _LISTED = re.compile(r"(?m)^\s*\[\d{1,2}\]")
+# "…은 [1]에서 설명한 내용을 참고하세요": points at a source instead of saying what it says.
+_DEFLECTS = re.compile(r"(참고|참조)\s*(하|해)\s*(세요|주세요|십시오|시기|시면)|설명한\s*내용|에\s*나와\s*있습니다")
 _NUMERIC_TAIL = re.compile(r"[\d.,:~\-]*\d[\d.,:]*\s*[가-힣%]{0,3}$")
+
+
+DEFLECTS = "근거를 가리키기만 하고 내용을 말하지 않음"
 
 
 @dataclass
@@ -38,6 +43,11 @@ class Checked:
     reason: str = ""
     text: str = ""  # the draft with whitespace tidied
     cited: list[int] = field(default_factory=list)  # evidence numbers the answer rests on, first use first
+
+    @property
+    def deflects(self) -> bool:
+        """Failed because the draft only points at a source: the model did not find the answer there."""
+        return self.reason == DEFLECTS
 
     @property
     def unsourced(self) -> bool:
@@ -69,6 +79,8 @@ def check(draft: str, evidence: Sequence[str], system_prompt: str, question: str
     sentences = [_cite_at_end(s.strip()) for s in _SPLIT.split(text) if s.strip()]
     sentences = [s for s in sentences if not _echoes(s, question)]
     text = " ".join(sentences)
+    if sentences and all(_DEFLECTS.search(_CITE.sub("", s)) for s in sentences):
+        return Checked(False, DEFLECTS, text)
     for i, sentence in enumerate(sentences):
         if not sentence or not _HANGUL.search(_CITE.sub("", sentence)):
             if sentence and not _CITE.fullmatch(sentence):

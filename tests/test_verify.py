@@ -63,6 +63,17 @@ def test_sources_said_back_line_by_line_fail() -> None:
     assert not checked.ok and "되풀이" in checked.reason
 
 
+def test_a_draft_that_only_points_at_a_source_is_not_an_answer() -> None:
+    question = "최종 선정된 19개 스타트업 명단 좀 알려주세요."
+    draft = "최종 선정된 19개 스타트업 명단은 [1]에서 설명한 내용을 참고하세요."
+    checked = verify.check(draft, ["유망 AI 스타트업 19개사를 대기업과 공동으로 발굴한다."], SYSTEM, question)
+    assert not checked.ok and checked.deflects
+    # an answer that says the rule and then points to the notice for details is an answer
+    draft = "휴업 중인 기업은 신청할 수 없습니다 [3]. 자세한 내용은 공고문을 참고하세요."
+    checked = verify.check(draft, EVIDENCE, SYSTEM, "휴업 중인데 신청 돼요?")
+    assert not checked.deflects  # (it may fail on other grounds: the pointer sentence cites nothing)
+
+
 def test_an_echoed_question_is_dropped_not_answered() -> None:
     question = "휴업 중인데 신청할 수 있나요?"
     checked = verify.check(f"{question} [3] 휴업 중인 기업은 신청할 수 없습니다. [3]", EVIDENCE, SYSTEM, question)
