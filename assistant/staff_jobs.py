@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant import scoring
+from assistant import report, scoring
 from assistant.collect import collect
 from assistant.evalset import Case
 from assistant.index import IngestResult
@@ -39,6 +39,7 @@ class Job:
     summary: dict[str, Any] | None = None
     error: str = ""
     saved: Path | None = None  # where an eval's JSON went
+    report: str = ""  # the eval report's folder name under the reports folder (see `run_eval`)
 
     @property
     def running(self) -> bool:
@@ -94,8 +95,12 @@ def reindex(index: Any, queue: ModelQueue, files: list[Path]) -> Callable[[Job],
     return work
 
 
-def run_eval(assistant: Any, queue: ModelQueue, cases: list[Case], out: Path) -> Callable[[Job], None]:
-    """Answer every case with the app's own assistant, score it, and write the summary and cases as JSON."""
+REPORTS = "reports"  # under the eval results folder: one folder per run with report.html/.json/.md
+
+
+def run_eval(assistant: Any, queue: ModelQueue, cases: list[Case], out: Path, eval_name: str = "") -> Callable[[Job], None]:
+    """Answer every case with the app's own assistant, score it, write the summary and cases as JSON (`out`,
+    named STEM-YYYYmmdd-HHMMSS.json) and the eval report into `reports/<out's stem>/` beside it."""
 
     def work(job: Job) -> None:
         results = []
@@ -112,6 +117,15 @@ def run_eval(assistant: Any, queue: ModelQueue, cases: list[Case], out: Path) ->
         body = {"summary": job.summary, "cases": [r.to_json() for r in results]}
         out.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
         job.saved = out
+        # The HTML report beside it, compared with the last report of the same eval set when there is one.
+        reports = out.parent / REPORTS
+        stem = out.stem.rsplit("-", 2)[0]
+        earlier = sorted(reports.glob(f"{stem}-*/report.json"))
+        previous = report.load_run(earlier[-1]) if earlier else None
+        run = report.build(results, pipeline="assistant", eval_file=eval_name, created=time.strftime("%Y-%m-%d %H:%M"),
+                           previous=previous)
+        report.write(run, reports / out.stem)
+        job.report = out.stem
 
     return work
 

@@ -31,6 +31,7 @@ from assistant.web_api import Service
 
 COOKIE = "pa_staff"
 _SAFE_NAME = re.compile(r"[^\w.\-가-힣() ]")
+_REPORT_NAME = re.compile(r"[\w.\-가-힣() ]+-\d{8}-\d{6}")  # a run's folder name (".." is refused too)
 _PAGE = """<!doctype html><html lang="ko"><head><meta charset="utf-8"><meta name="viewport"
 content="width=device-width, initial-scale=1"><title>직원 페이지 · 사업 안내 도우미</title>{refresh}<style>
 body{{font-family:system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 12px}}
@@ -138,7 +139,16 @@ def router(settings: Settings, index: Any, logbook: Logbook, service: Service) -
             return _page("<p id='eval-error'>평가할 문항이 없습니다 (범주 이름을 확인해 주세요).</p>", 400)
         out = settings.data_dir / "evals" / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}.json"
         job = staff_jobs.Job("eval", f"평가: {path.name} ({len(cases)}문항)", len(cases))
-        return _started(jobs.start(job, staff_jobs.run_eval(service.assistant, service.queue, cases, out)))
+        return _started(jobs.start(job, staff_jobs.run_eval(service.assistant, service.queue, cases, out, path.name)))
+
+    @staff.get("/staff/report/{name}", response_class=HTMLResponse)
+    def eval_report(request: Request, name: str) -> Response:
+        if not allowed(request):
+            return denied(request)
+        folder = settings.data_dir / "evals" / staff_jobs.REPORTS / name
+        if not _REPORT_NAME.fullmatch(name) or ".." in name or not (folder / "report.html").is_file():
+            return _page("<p>그런 평가 보고서가 없습니다.</p>", 404)
+        return HTMLResponse((folder / "report.html").read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
 
     @staff.get("/staff/job")
     def job_status(request: Request) -> JSONResponse:
@@ -226,7 +236,7 @@ def _overview(index: Any, logbook: Logbook, job: staff_jobs.Job | None, settings
         "<input type='file' name='evalfile' accept='.jsonl' id='eval-file'> "
         "<label>범주만 (쉼표, 선택) <input name='only' id='eval-only' size='12'></label> "
         "<button type='submit' id='eval-button'>평가 시작</button></form>"
-        f"{_job(job)}"
+        f"{_job(job)}{_reports(settings)}"
         f"<h2>피드백 (대화 {counts['turns']}건, 피드백 {counts['feedback']}건)</h2><table id='feedback'><tr><th>때</th>"
         f"<th>평가</th><th>질문</th><th>답변</th><th>의견</th></tr>{feedback}</table>"
         "<h2>거절했거나 👎를 받은 질문</h2><table id='attention'><tr><th>때</th><th>질문</th><th>방식</th><th>평가</th>"
@@ -234,6 +244,15 @@ def _overview(index: Any, logbook: Logbook, job: staff_jobs.Job | None, settings
         f"가려집니다. 기록은 {settings.log_retention_days}일 뒤 지워집니다.</p>"
     )
     return _page(body, status, refresh=job is not None and job.running)
+
+
+def _reports(settings: Settings, last: int = 10) -> str:
+    folder = settings.data_dir / "evals" / staff_jobs.REPORTS
+    runs = sorted((p.parent.name for p in folder.glob("*/report.html")), key=lambda n: n[-15:], reverse=True)
+    if not runs:
+        return ""
+    items = "".join(f"<li><a href='/staff/report/{_e(n)}'>{_e(n)}</a></li>" for n in runs[:last])
+    return f"<h3>지난 평가 보고서</h3><ul id='reports'>{items}</ul>"
 
 
 def _job(job: staff_jobs.Job | None) -> str:
@@ -249,6 +268,9 @@ def _job(job: staff_jobs.Job | None) -> str:
         parts.append(f"<pre id='job-result'>{_e(job.result)}</pre>")
     if job.saved:
         parts.append(f"<p class='note'>결과 JSON: {_e(job.saved)}</p>")
+    if job.report:
+        parts.append(f"<p><a id='job-report' href='/staff/report/{_e(job.report)}'>평가 보고서 보기</a> "
+                     "(점수, 범주별 표, 틀린 문항과 이유, 지연 시간 그림, 지난 실행과 비교)</p>")
     parts.append(f"<details{' open' if job.running else ''}><summary>진행 기록</summary><pre id='job-lines'>{_e(lines)}"
                  "</pre></details></section>")
     return "".join(parts)

@@ -132,6 +132,22 @@ def test_an_eval_set_runs_in_the_background_and_shows_its_summary(client: TestCl
     assert all(line.startswith("PASS refuse-") for line in job["lines"])
     page = client.get("/staff", headers=AUTH).text
     assert "id='job-result'" in page and "거절 정확도" in page
+    # the run's HTML report, behind the same credential, and compared with the previous run of the same set
+    name = re.search(r"href='/staff/report/([^']+)'", page)
+    assert name, page
+    report = client.get(f"/staff/report/{name[1]}", headers=AUTH)
+    assert report.status_code == 200 and "전체 점수" in report.text and "refuse-" in report.text
+    assert "id=\"compare\"" not in report.text
+    assert client.get(f"/staff/report/{name[1]}").status_code == 401
+    for bad_name in ("..%2F..%2Fetc", "x", "gold-20260101-000000"):
+        assert client.get(f"/staff/report/{bad_name}", headers=AUTH).status_code == 404
+    time.sleep(1.1)  # run folders are named to the second
+    client.post("/staff/eval", headers=AUTH, data={"evalset": "declines.jsonl"}, follow_redirects=False)
+    wait_for_job(client)
+    page = client.get("/staff", headers=AUTH).text
+    latest = re.search(r"id='job-report' href='/staff/report/([^']+)'", page)
+    assert latest and latest[1] != name[1] and page.count("/staff/report/") >= 3  # link + two in the list
+    assert "지난 실행과 비교" in client.get(f"/staff/report/{latest[1]}", headers=AUTH).text
 
     one = json.dumps(DECLINED[0], ensure_ascii=False).encode()
     r = client.post("/staff/eval", headers=AUTH, files={"evalfile": ("mine.jsonl", one)}, follow_redirects=False)
