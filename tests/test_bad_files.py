@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import random
+import re
 import shutil
 import struct
 import tempfile
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.errors import RejectedFile, RejectReason
+from assistant.parse_text import MAX_BLOCK_CHARS
 from assistant.parsing import parse_file, parse_file_inline, run_sandboxed
 from assistant.types import Block, ParsedDocument
 from tests.conftest import shared_fixture
@@ -121,6 +123,49 @@ def test_pdf_flate_bomb(tmp_path: Path) -> None:
         writer.write(f)
     assert bomb.stat().st_size < 1024 * 1024
     assert reason_of(bomb) == "bomb"
+
+
+def _xref_update(trailer: bytes, prev: int, startxref: int | None) -> bytes:
+    """An incremental-update xref section with no entries whose trailer points back at `prev`."""
+    tail = b"" if startxref is None else b"startxref\n%d\n%%%%EOF\n" % startxref
+    return b"xref\n0 0\ntrailer\n<< " + trailer + b" /Prev %010d >>\n" % prev + tail
+
+
+@pytest.mark.parametrize("loop", ["self", "pair"])
+def test_pdf_with_a_circular_prev_chain(tmp_path: Path, loop: str) -> None:
+    """An xref chain whose /Prev points back at itself (or at a section pointing back) must not loop forever:
+    the file parses from the sections it has, or is rejected, within a bounded time."""
+
+    base = make_pdf(tmp_path / "base.pdf", [(["순환 참조 문서 본문"], None)]).read_bytes()
+    trailer = b"/Size " + re.findall(rb"/Size (\d+)", base)[-1] + b" /Root " + re.findall(rb"/Root (\d+ \d+ R)", base)[-1]
+    first = len(base)
+    if loop == "self":
+        data = base + _xref_update(trailer, first, first)
+    else:
+        second = first + len(_xref_update(trailer, 0, None))
+        data = base + _xref_update(trailer, second, None) + _xref_update(trailer, first, second)
+    path = tmp_path / f"circular-{loop}.pdf"
+    path.write_bytes(data)
+    started = time.monotonic()
+    try:
+        doc = parse_file(path, timeout_s=30)
+    except RejectedFile as exc:
+        assert exc.reason in REASONS and exc.reason != "timeout"
+    else:
+        assert "순환 참조 문서 본문" in doc.text
+    assert time.monotonic() - started < 25  # a hang guard: the sandbox would report "timeout" at 30 s
+
+
+@pytest.mark.parametrize("unit", ["협약기업은 사업비를 전용계좌로 집행한다. ", "가", "a"])
+def test_ten_megabyte_single_line_markdown(tmp_path: Path, unit: str) -> None:
+    """10 MB on one line (with spaces, Hangul without spaces, ASCII without spaces) is cut into bounded blocks."""
+    raw = unit.encode()
+    path = tmp_path / "one-line.md"
+    path.write_bytes(raw * (10 * 1024 * 1024 // len(raw) + 1))
+    assert path.stat().st_size > 10 * 1024 * 1024 and path.read_bytes().count(b"\n") == 0
+    doc = parse_file(path, timeout_s=60)
+    assert len(doc.blocks) > 100 and max(len(b.text) for b in doc.blocks) <= MAX_BLOCK_CHARS
+    assert unit.strip()[:5] in doc.blocks[-1].text
 
 
 # ---- HWP ----------------------------------------------------------------------------------------
