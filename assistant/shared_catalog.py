@@ -2,8 +2,9 @@
 
 Every replica rebuilds the same mirror — and from it the same BM25 index and term weights — from the same
 server data, so the keyword side cannot drift between replicas. Freshness: each read of `generation` (the key
-every derived cache checks, a few times per question), `document` and `documents` first compares the server's
-corpus marker, about 1 ms on loopback, and rebuilds the mirror when it changed. The rebuild happens in a fresh
+every derived cache checks), `active_sources` (what a search may return), `chunk_counts`, `document` and
+`documents` first compares the server's corpus marker, about 1 ms on loopback (a few per question), and
+rebuilds the mirror when it changed. The rebuild happens in a fresh
 in-memory database that replaces the old one in a single assignment, so a question being answered never sees a
 half-built mirror. Writes (`replace`, `remove`) go to the server, which makes them visible to every replica.
 
@@ -69,6 +70,14 @@ class SharedCatalog(Catalog):
     def documents(self) -> list[DocInfo]:
         self.refresh()
         return super().documents()
+
+    def active_sources(self) -> set[str]:
+        self.refresh()
+        return super().active_sources()
+
+    def chunk_counts(self) -> dict[str, int]:
+        self.refresh()
+        return super().chunk_counts()
 
     def replace(
         self, doc: DocInfo, chunks: list[Chunk], terms: list[list[str]], ingested_at: float | None = None
