@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from assistant import faq, verify
+from assistant import faq, verify, vocabulary
 from assistant.answer import Answer, AnswerMode, Citation, Event, Final, Sources, Timings, Token
 from assistant.contacts import Contact, find_contact
 from assistant.evidence import Scored, Selection, Selector, kind_rank
@@ -116,8 +116,9 @@ class Assistant:
             yield finish(text, "faq", [citation], basis=corpus.titles.get(chunk.source, ""), **extra)
             return
 
-        hits, _ = self.index.search_scored(standalone, k=self.options.top_k)
-        selection = self.selector.select(standalone, hits, self.options.evidence_tokens, self.llm.count_tokens)
+        searched = vocabulary.in_documents_terms(standalone, self._known)
+        hits, _ = self.index.search_scored(searched, k=self.options.top_k)
+        selection = self.selector.select(searched, hits, self.options.evidence_tokens, self.llm.count_tokens)
         timings.retrieve_ms = _ms(started)
         retrieved.extend((h.chunk.source, h.chunk.page) for h in hits)
         coverage = selection.coverage
@@ -197,6 +198,12 @@ class Assistant:
             return f"{last_user} {question}".strip()
         return text
 
+    def _known(self, term: str) -> bool:
+        """Whether the documents use `term` (every keyword of it is in the index)."""
+        idf = self.index.term_weights()
+        words = self.index.morphs.key_terms(term)
+        return bool(words) and all(w in idf for w in words)
+
     def _current(self) -> _Corpus:
         generation = self.index.catalog.generation
         if self._corpus is not None and self._corpus.generation == generation:
@@ -256,8 +263,10 @@ def _numbered(selection: Selection) -> str:
 
 
 def _with_quote(text: str, cited: list[Citation], best: Citation) -> tuple[str, list[Citation]]:
-    """The verified sentences, then the best evidence quoted when they do not already restate it: the applicant
-    sees the rule itself next to the model's reading of it (DESIGN.md: 1–4 sentences plus quotes)."""
+    """The verified sentences, then the evidence they rest on (the first source they cite, else the best one)
+    quoted when they do not already restate it: the applicant sees the rule itself next to the model's reading
+    of it (DESIGN.md: 1–4 sentences plus quotes). Never another source's quote after "[3]"."""
+    best = cited[0] if cited else best
     grams = verify.bigrams(best.quote)
     keep = sorted({c.n: c for c in [*cited, best]}.values(), key=lambda c: c.n)
     if grams and len(grams & verify.bigrams(text)) / len(grams) >= 0.6:

@@ -42,6 +42,16 @@ def test_a_misnumbered_citation_is_moved_to_the_source_restated() -> None:
     assert checked.ok and checked.cited == [1] and checked.text.endswith("[1]")
 
 
+def test_a_number_is_credited_to_the_source_that_holds_it() -> None:
+    evidence = ["□ 평가절차 : 요건검토 → 서면평가 → 발표평가 → 최종선정",
+                "○ (발표평가) 대표자 발표 10분, 질의응답 15분이며 협력 대기업 실무자가 평가위원으로 참여"]
+    checked = verify.check("발표평가 시간은 10분입니다. [1]", evidence, SYSTEM, "발표평가 시간은 어떻게 돼요?")
+    assert checked.ok and checked.cited == [2]
+    # a number no source holds is never rescued
+    checked = verify.check("발표평가 시간은 20분입니다. [1]", evidence, SYSTEM, "발표평가 시간은 어떻게 돼요?")
+    assert not checked.ok and "20" in checked.reason
+
+
 def test_a_missing_source_a_link_a_leak_and_a_flipped_rule_fail() -> None:
     assert "없는 출처" in verify.check("최대 1억원입니다. [7]", EVIDENCE, SYSTEM).reason
     assert "링크" in verify.check("https://evil.example.com 에서 신청하세요. [2]", EVIDENCE, SYSTEM).reason
