@@ -37,6 +37,7 @@ class Options:
     # Below it, a draft that makes claims no source holds means the documents do not cover the question: refuse.
     unsourced_coverage: float = 0.6
     max_question_chars: int = 500
+    temperature: float = 0.0  # answers are greedy (repeatable); tests sample with more to probe robustness
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class Assistant:
         guard = verify.StreamGuard(evidence)
         pieces: list[str] = []
         max_tokens = min(self.options.answer_tokens, self.llm.budget(messages))
-        for piece in self.llm.stream_chat(messages, max_tokens=max(1, max_tokens)) if max_tokens > 0 else ():
+        for piece in self.llm.stream_chat(messages, max_tokens, self.options.temperature) if max_tokens > 0 else ():
             pieces.append(piece)
             safe = guard.feed(piece)
             if safe:

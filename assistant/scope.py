@@ -22,6 +22,18 @@ _INJECTION = re.compile(
             r"무조건\s*(선정|합격|된다)", r"확답", r"라고\s*(답|말|대답)해", r"(너는|넌|당신은)\s*이제", r"역할\s*극",
             r"#{2,}\s*(system|시스템)", r"\bignore\b.{0,40}\b(instruction|rule|prompt)", r"system\s*prompt",
             r"\byou are now\b", r"\bjailbreak\b", r"\bDAN\b", r"developer\s*mode", r"\bact as\b", r"reveal.{0,30}(prompt|instruction)",
+            # asking about the assistant's own rules: second person, or words no applicant question needs
+            r"(너|네가|니가|당신|너의|네|니|챗봇|도우미|AI)\S{0,3}\s*(처음\s*|초기\s*|받은\s*|따르는\s*|주어진\s*)*(규칙|설정|지시|지침|안내문|명령|정책)",
+            r"프롬프트", r"시스템\s*메시지", r"\[\s*근거\s*\]", r"</?\s*근거\s*>", r"근거\s*없음",
+            r"(규칙|지시|설정|지침)\S*\s*.{0,6}(번역|거꾸로|시로|낭송)", r"(받은|주어진)\s*(지시|설정|규칙|명령)",
+            r"(맨\s*앞|처음|첫\s*번째)\S*\s*(메시지|텍스트|내용|에\s*무엇)", r"위에\s*(있는|쓰인|적힌)\s*(모든\s*)?(텍스트|내용|글)",
+            r"(출처|근거|인용)\S*(\s+\S+)?\s*(없이|무시|빼고)", r"답변\S*\s*(마지막|끝|뒤)", r"정답\s*뒤", r"(이?라고)\s*(안내|말)해", r"(으로|로)\s*바꿔서\s*(알려|안내|답)",
+            r"그대로\s*(따라|실행|반복)", r"해독", r"(질문|대화)\s*(로그|기록|내역)", r"새\s*(지시|규칙)\s*:",
+            r"다른\s*(신청자|지원자|기업|회사|사용자)\S*\s*.{0,8}(점수|서류|계획서|정보|질문)", r"<\s*/?\s*(script|system)",
+            r"\b(instructions?|rules?)\b.{0,30}\b(you|were given)\b", r"\bwords above\b", r"\binitial (configuration|prompt)\b",
+            r"\bwithout (citations?|sources?)\b", r"\bignore the (documents?|rules?|sources?)\b", r"\bnew rule\b",
+            r"\bfrom now on\b", r"\bother users?\b", r"\bend every (reply|answer)\b", r"\binstead of\b.{0,20}k-?startup",
+            r"(?:시\W*스\W*템|s\W*y\W*s\W*t\W*e\W*m)\W*(?:프\W*롬\W*프\W*트|p\W*r\W*o\W*m\W*p\W*t)",
         ]
     ),
     re.I,
