@@ -61,7 +61,10 @@ def build_index(settings: Settings) -> Index:
         store = VectorStore(url=settings.chroma_url, token=settings.chroma_token)
         catalog: Catalog = SharedCatalog(store)
     else:
-        store, catalog = VectorStore(settings.chroma_dir), Catalog(settings.catalog_path)
+        # The catalog first: it refuses an index of a newer release, or backs the whole index up before migrating
+        # it, before Chroma opens (and perhaps migrates) its own files.
+        catalog = Catalog(settings.catalog_path, backup_with=[settings.chroma_dir])
+        store = VectorStore(settings.chroma_dir)
     return Index(
         catalog=catalog,
         store=store,
